@@ -1,0 +1,124 @@
+"""The PixVerse envelope {ErrCode, ErrMsg, Resp} and the only code that builds error bodies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pixforge.domain.errors import (
+    BindingError,
+    InvalidParameterError,
+    MissingParameterError,
+    PixforgeError,
+    RateLimitError,
+    UnknownEndpointError,
+)
+
+log = logging.getLogger(__name__)
+
+# pydantic error types that mean "the value has the wrong type or cannot be parsed" (400013);
+# "missing" is 400011 and every other type is a semantic rule (400017).
+_BINDING_TYPES = frozenset(
+    {
+        "json_invalid",
+        "json_type",
+        "model_type",
+        "model_attributes_type",
+        "dict_type",
+        "list_type",
+        "int_type",
+        "int_parsing",
+        "int_from_float",
+        "float_type",
+        "float_parsing",
+        "bool_type",
+        "bool_parsing",
+        "string_type",
+        "bytes_type",
+        "is_instance_of",
+    }
+)
+
+
+def success(resp: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
+    return {"ErrCode": 0, "ErrMsg": "success", "Resp": resp}
+
+
+def error_body(error: PixforgeError) -> dict[str, Any]:
+    return {"ErrCode": error.err_code, "ErrMsg": error.message, "Resp": {}}
+
+
+def error_response(error: PixforgeError) -> JSONResponse:
+    headers = {}
+    if isinstance(error, RateLimitError):
+        headers["Retry-After"] = str(max(1, round(error.retry_after_s + 0.5)))
+    return JSONResponse(error_body(error), status_code=error.http_status, headers=headers)
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "request body"
+
+
+def from_validation_errors(errors: Sequence[Mapping[str, Any]]) -> PixforgeError:
+    """The first pydantic error, translated to the PixVerse code and a message naming the field."""
+    if not errors:
+        return BindingError("request body could not be read")
+    first = errors[0]
+    kind = str(first.get("type", ""))
+    field = _field_name(first.get("loc", ()))
+    if kind == "missing":
+        return MissingParameterError(f"{field} is required")
+    if kind in ("json_invalid", "json_type"):
+        return BindingError("request body is not valid JSON")
+    if kind in ("model_attributes_type", "model_type", "dict_type") and field == "request body":
+        return BindingError("request body must be a JSON object")
+    message = str(first.get("msg", "invalid value"))
+    if kind in _BINDING_TYPES:
+        return BindingError(f"{field}: {message}")
+    return InvalidParameterError(f"{field}: {message}")
+
+
+def from_pydantic(error: ValidationError) -> PixforgeError:
+    return from_validation_errors(error.errors(include_url=False))
+
+
+def install_exception_handlers(app: FastAPI) -> None:
+    async def on_pixforge_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, PixforgeError)
+        request.state.err_code = error.err_code
+        return error_response(error)
+
+    async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        wrapped = from_validation_errors(error.errors())
+        request.state.err_code = wrapped.err_code
+        return error_response(wrapped)
+
+    async def on_http_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        wrapped: PixforgeError
+        if error.status_code == 405:
+            wrapped = UnknownEndpointError(
+                f"method {request.method} is not allowed on {request.url.path}", 405
+            )
+        elif error.status_code == 404:
+            wrapped = UnknownEndpointError(
+                f"unknown endpoint: {request.method} {request.url.path}", 404
+            )
+        else:
+            wrapped = InvalidParameterError(str(error.detail))
+            wrapped.http_status = error.status_code
+        request.state.err_code = wrapped.err_code
+        return error_response(wrapped)
+
+    app.add_exception_handler(PixforgeError, on_pixforge_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

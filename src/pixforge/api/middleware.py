@@ -1,0 +1,105 @@
+"""Outermost request layer: trace id for logs, body size cap, metrics, access log, last resort."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pixforge.api.envelope import error_response
+from pixforge.domain.errors import InternalError, InvalidParameterError, PixforgeError
+from pixforge.logs import trace_id_var
+from pixforge.metrics import Metrics
+
+log = logging.getLogger("pixforge.access")
+
+
+class BodyTooLargeError(InvalidParameterError):
+    http_status = 413
+
+
+class RequestMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        token = trace_id_var.set(headers.get("ai-trace-id", "")[:64])
+        started = time.perf_counter()
+        state: dict[str, Any] = {"status": 500, "started": False}
+        scope.setdefault("state", {})
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                state["started"] = True
+            await send(message)
+
+        try:
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_body_bytes:
+                await self._reply(scope, send_wrapper, self._too_large(int(declared)))
+            else:
+                await self.app(scope, self._bounded(receive), send_wrapper)
+        except Exception as error:
+            log.error("unhandled error", exc_info=error, extra={"path": scope.get("path")})
+            if not state["started"]:
+                await self._reply(
+                    scope, send_wrapper, InternalError("internal error; it has been logged")
+                )
+        finally:
+            self._record(scope, state["status"], time.perf_counter() - started)
+            trace_id_var.reset(token)
+
+    def _too_large(self, size: int) -> PixforgeError:
+        return BodyTooLargeError(
+            f"request body: {size} bytes exceeds the limit of {self.max_body_bytes} bytes"
+        )
+
+    def _bounded(self, receive: Receive) -> Receive:
+        received = 0
+
+        async def wrapped() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise self._too_large(received)
+            return message
+
+        return wrapped
+
+    async def _reply(self, scope: Scope, send: Send, error: PixforgeError) -> None:
+        scope["state"]["err_code"] = error.err_code
+        response = error_response(error)
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_body, send)
+
+    def _record(self, scope: Scope, status: int, elapsed_s: float) -> None:
+        route = scope.get("route")
+        path = getattr(route, "path", None) or "unmatched"
+        method = scope.get("method", "")
+        err_code = str(scope["state"].get("err_code", 0 if status < 400 else status))
+        self.metrics.requests.labels(path, method, err_code).inc()
+        self.metrics.request_duration_s.labels(path, method).observe(elapsed_s)
+        log.info(
+            "request",
+            extra={
+                "method": method,
+                "path": scope.get("path"),
+                "status": status,
+                "err_code": int(err_code) if err_code.isdigit() else err_code,
+                "duration_ms": round(elapsed_s * 1000, 1),
+            },
+        )

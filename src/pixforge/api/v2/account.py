@@ -1,0 +1,19 @@
+"""Route: GET /openapi/v2/account/balance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
+from pixforge.api.envelope import success
+from pixforge.api.v2.schemas.account import BalanceResponse
+
+router = APIRouter()
+
+
+@router.get("/account/balance")
+def balance(state: StateDep, caller: CallerDep, _trace_id: TraceIdDep) -> dict[str, Any]:
+    row = state.accounts.balance(caller.account_id)
+    return success(BalanceResponse.from_row(row).model_dump())

@@ -1,0 +1,109 @@
+"""Routes: POST /openapi/v2/image/upload and /openapi/v2/media/upload."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
+from pixforge.api.envelope import success
+from pixforge.api.v2.schemas.media import ImageUploadResponse, MediaUploadResponse
+from pixforge.domain.errors import BindingError
+from pixforge.services.uploads import ImageUpload
+
+router = APIRouter()
+
+
+@dataclass(frozen=True, slots=True)
+class UploadInput:
+    """A file part and/or a URL field, plus the request's fingerprint for trace-id replay."""
+
+    data: bytes | None
+    url: str | None
+    fingerprint: str
+
+
+async def _read_upload(request: Request, file_field: str, url_field: str) -> UploadInput:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    data: bytes | None = None
+    url: str | None = None
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form = await request.form(max_files=4, max_fields=50)
+        except Exception as error:  # the multipart parser raises several unrelated types
+            raise BindingError(f"request body: malformed form data ({error})") from error
+        try:
+            part = form.get(file_field)
+            if isinstance(part, UploadFile):
+                data = await part.read()
+            elif isinstance(part, str) and part:
+                raise BindingError(f"{file_field}: must be a file part, not a text field")
+            raw_url = form.get(url_field)
+            if isinstance(raw_url, UploadFile):
+                raise BindingError(f"{url_field}: must be a text field, not a file")
+            url = raw_url.strip() if raw_url else None
+        finally:
+            await form.close()
+    elif content_type == "application/json":
+        try:
+            body = json.loads(await request.body())
+        except ValueError as error:
+            raise BindingError("request body is not valid JSON") from error
+        if not isinstance(body, dict):
+            raise BindingError("request body must be a JSON object")
+        raw = body.get(url_field)
+        if raw is not None and not isinstance(raw, str):
+            raise BindingError(f"{url_field}: must be a string")
+        url = raw.strip() if raw else None
+    else:
+        raise BindingError(
+            "request body must be multipart/form-data, application/x-www-form-urlencoded or JSON"
+        )
+    digest = hashlib.sha256(request.url.path.encode() + b"\x00")
+    digest.update(hashlib.sha256(data).digest() if data is not None else b"-")
+    digest.update((url or "").encode())
+    return UploadInput(data=data, url=url, fingerprint=digest.hexdigest())
+
+
+async def image_input(request: Request, _trace_id: TraceIdDep) -> UploadInput:
+    return await _read_upload(request, "image", "image_url")
+
+
+async def media_input(request: Request, _trace_id: TraceIdDep) -> UploadInput:
+    return await _read_upload(request, "file", "file_url")
+
+
+@router.post("/image/upload")
+async def upload_image(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    upload: Annotated[UploadInput, Depends(image_input)],
+) -> dict[str, Any]:
+    resp = await run_in_threadpool(
+        state.uploads.upload_image,
+        caller,
+        trace_id,
+        upload.fingerprint,
+        ImageUpload(data=upload.data, url=upload.url),
+    )
+    return success(ImageUploadResponse.model_validate(resp).model_dump())
+
+
+@router.post("/media/upload")
+async def upload_media(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    upload: Annotated[UploadInput, Depends(media_input)],
+) -> dict[str, Any]:
+    resp = await run_in_threadpool(
+        state.uploads.upload_media, caller, trace_id, upload.fingerprint, upload.data, upload.url
+    )
+    return success(MediaUploadResponse.model_validate(resp).model_dump())

@@ -1,0 +1,12 @@
+"""Assembles /openapi/v2 from the resource route modules."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from pixforge.api.v2 import account, media, video
+
+router = APIRouter(prefix="/openapi/v2")
+router.include_router(account.router)
+router.include_router(media.router)
+router.include_router(video.router)

@@ -1,0 +1,147 @@
+"""Wire models of the video endpoints; requests convert themselves inward with to_spec()."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from pixforge.domain.errors import InvalidParameterError, MissingParameterError
+from pixforge.domain.spec import GenerationSpec, Mode
+from pixforge.services.generations import GenerationView
+
+
+class _GenerateRequest(BaseModel):
+    """Fields shared by every generate call; unknown fields are ignored as PixVerse does."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    duration: int
+    quality: str
+    motion_mode: str | None = None
+    seed: int | None = None
+    style: str | None = None
+    camera_movement: str | None = None
+    template_id: int | None = None
+    water_mark: bool | None = None
+    sound_effect_switch: bool | None = None
+    sound_effect_content: str | None = None
+    lip_sync_switch: bool | None = None
+    # Older guides spell the switch lip_sync_tts_switch; both are accepted.
+    lip_sync_tts_switch: bool | None = None
+    lip_sync_tts_speaker_id: str | None = None
+    lip_sync_tts_content: str | None = None
+
+    def _spec(
+        self,
+        mode: Mode,
+        image_ids: tuple[int, ...],
+        image_fields: tuple[str, ...],
+        aspect_ratio: str | None = None,
+    ) -> GenerationSpec:
+        return GenerationSpec(
+            mode=mode,
+            model=self.model.strip(),
+            prompt=self.prompt or "",
+            negative_prompt=self.negative_prompt or "",
+            quality=self.quality.strip(),
+            duration_s=self.duration,
+            aspect_ratio=aspect_ratio.strip() if aspect_ratio else None,
+            motion_mode=(self.motion_mode or "normal").strip() or "normal",
+            seed=self.seed,
+            style=(self.style or "").strip(),
+            camera_movement=(self.camera_movement or "").strip(),
+            # Clients send 0 for "no template".
+            template_id=self.template_id or None,
+            water_mark=bool(self.water_mark),
+            sound_effect_switch=bool(self.sound_effect_switch),
+            sound_effect_content=self.sound_effect_content or "",
+            lip_sync_switch=bool(self.lip_sync_switch or self.lip_sync_tts_switch),
+            lip_sync_tts_speaker_id=self.lip_sync_tts_speaker_id or "",
+            lip_sync_tts_content=self.lip_sync_tts_content or "",
+            image_ids=image_ids,
+            image_fields=image_fields,
+        )
+
+
+class TextToVideoRequest(_GenerateRequest):
+    aspect_ratio: str | None = None
+
+    def to_spec(self) -> GenerationSpec:
+        return self._spec(Mode.TEXT, (), (), self.aspect_ratio)
+
+
+class ImageToVideoRequest(_GenerateRequest):
+    img_id: int | None = None
+    img_ids: list[int] | None = None
+
+    def to_spec(self) -> GenerationSpec:
+        if self.img_id and self.img_ids:
+            raise InvalidParameterError("img_id, img_ids: send one of them, not both")
+        if self.img_id:
+            return self._spec(Mode.IMAGE, (self.img_id,), ("img_id",))
+        if self.img_ids:
+            if not self.template_id:
+                raise InvalidParameterError("img_ids: only multi-image templates take img_ids")
+            fields = tuple(f"img_ids.{i}" for i in range(len(self.img_ids)))
+            return self._spec(Mode.IMAGE, tuple(self.img_ids), fields)
+        raise MissingParameterError("img_id is required")
+
+
+class TransitionRequest(_GenerateRequest):
+    first_frame_img: int
+    last_frame_img: int
+
+    def to_spec(self) -> GenerationSpec:
+        return self._spec(
+            Mode.TRANSITION,
+            (self.first_frame_img, self.last_frame_img),
+            ("first_frame_img", "last_frame_img"),
+        )
+
+
+class VideoIdResponse(BaseModel):
+    video_id: int
+
+
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class VideoResultResponse(BaseModel):
+    id: int
+    status: int
+    url: str
+    prompt: str
+    negative_prompt: str
+    seed: int
+    style: str
+    resolution_ratio: int
+    outputWidth: int  # noqa: N815 - PixVerse's wire name
+    outputHeight: int  # noqa: N815 - PixVerse's wire name
+    size: int
+    create_time: str
+    modify_time: str
+    has_audio: bool
+
+    @classmethod
+    def from_view(cls, view: GenerationView) -> VideoResultResponse:
+        return cls(
+            id=view.id,
+            status=view.status,
+            url=view.url,
+            prompt=view.prompt,
+            negative_prompt=view.negative_prompt,
+            seed=view.seed,
+            style=view.style,
+            resolution_ratio=view.resolution,
+            outputWidth=view.width,
+            outputHeight=view.height,
+            size=view.size_bytes,
+            create_time=_iso(view.created_at),
+            modify_time=_iso(view.modified_at),
+            has_audio=view.has_audio,
+        )

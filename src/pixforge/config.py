@@ -1,0 +1,102 @@
+"""Settings: the one object that holds every knob, read from PIXFORGE_* variables and arguments."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every setting of a pixforge process; built once and passed down (no os.environ elsewhere)."""
+
+    model_config = SettingsConfigDict(env_prefix="PIXFORGE_", extra="ignore")
+
+    # -- serving
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Path("./data")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0)
+    database_url: str | None = None
+    public_url: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    auto_migrate: bool = True
+
+    # -- accounts and credits
+    dev_api_key: str | None = None
+    dev_account_credits: int = Field(default=1_000_000, ge=0)
+    default_concurrency: int = Field(default=5, ge=1)
+    concurrency_release_s: float = Field(default=600.0, gt=0)
+    rate_limit_per_s: float = Field(default=20.0, gt=0)
+    rate_limit_burst: int = Field(default=40, ge=1)
+    pricing_file: Path | None = None
+
+    # -- generation lifecycle
+    engine: str = "preview"
+    lease_s: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=2, ge=1)
+    worker_poll_s: float = Field(default=1.0, gt=0)
+    moderation_enabled: bool = True
+    moderation_terms_file: Path | None = None
+
+    # -- uploads and URL fetches
+    max_request_bytes: int = Field(default=60 * MIB, gt=0)
+    image_max_bytes: int = Field(default=20 * MIB, gt=0)
+    image_max_side_px: int = Field(default=10_000, gt=0)
+    image_min_side_px: int = Field(default=16, gt=0)
+    image_max_pixels: int = Field(default=50_000_000, gt=0)
+    media_max_bytes: int = Field(default=50 * MIB, gt=0)
+    media_max_duration_s: float = Field(default=30.0, gt=0)
+    media_max_side_px: int = Field(default=1920, gt=0)
+    fetch_timeout_s: float = Field(default=15.0, gt=0)
+    fetch_max_redirects: int = Field(default=3, ge=0)
+    fetch_allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # -- encoder
+    encoder_preset: str = "veryfast"
+    encoder_crf: int = Field(default=23, ge=0, le=51)
+    encoder_threads: int = Field(default=2, ge=1)
+
+    @field_validator("fetch_allow_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("fetch_allow_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured DSN, or a SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'pixforge.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Base of every URL the server hands out (no trailing slash)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @property
+    def allowed_fetch_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(n, strict=False) for n in self.fetch_allow_networks]

@@ -1,0 +1,89 @@
+"""Credits for a generation, from a price table (defaults: spec §7.1 and §7.3)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pixforge.domain.spec import GenerationSpec
+
+
+def _default_base() -> dict[str, int]:
+    return {"360p": 45, "540p": 45, "720p": 60, "1080p": 120}
+
+
+def _default_duration_multipliers() -> dict[int, float]:
+    # 8 s costs twice 5 s (§7.1); 10 s on v5.5/v5.6 is 99 for 45 (§7.2), i.e. 2.2x.
+    return {5: 1.0, 8: 2.0, 10: 2.2}
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTable:
+    """Credit prices; every number can be overridden from a JSON pricing file."""
+
+    base_5s: Mapping[str, int] = field(default_factory=_default_base)
+    duration_multipliers: Mapping[int, float] = field(default_factory=_default_duration_multipliers)
+    fast_multiplier: float = 2.0
+    sound_effect_per_5s: int = 10
+    lip_sync_per_s: int = 4
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> PriceTable:
+        """Build from a parsed pricing file; unknown keys are rejected so typos do not go unseen."""
+        allowed = {
+            "base_5s",
+            "duration_multipliers",
+            "fast_multiplier",
+            "sound_effect_per_5s",
+            "lip_sync_per_s",
+        }
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown pricing keys: {', '.join(sorted(unknown))}")
+        defaults = cls()
+        base = dict(defaults.base_5s)
+        base.update({str(k): int(v) for k, v in _mapping(data.get("base_5s")).items()})
+        multipliers = dict(defaults.duration_multipliers)
+        multipliers.update(
+            {int(str(k)): float(v) for k, v in _mapping(data.get("duration_multipliers")).items()}
+        )
+        return cls(
+            base_5s=base,
+            duration_multipliers=multipliers,
+            fast_multiplier=float(_number(data.get("fast_multiplier", defaults.fast_multiplier))),
+            sound_effect_per_5s=int(
+                _number(data.get("sound_effect_per_5s", defaults.sound_effect_per_5s))
+            ),
+            lip_sync_per_s=int(_number(data.get("lip_sync_per_s", defaults.lip_sync_per_s))),
+        )
+
+
+def _mapping(value: object) -> Mapping[object, float]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError("pricing tables must be JSON objects")
+    return {k: _number(v) for k, v in value.items()}
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"pricing values must be numbers, got {value!r}")
+    return float(value)
+
+
+def video_credits(spec: GenerationSpec, duration_s: int, table: PriceTable) -> int:
+    """Credits charged for a generation of `duration_s` seconds."""
+    base = table.base_5s[spec.quality]
+    multiplier = table.duration_multipliers.get(duration_s)
+    # Durations outside the table (v6/c1 take any 1..15 s) are priced pro rata per second.
+    credits = base * multiplier if multiplier is not None else base * duration_s / 5
+    if spec.motion_mode == "fast":
+        credits *= table.fast_multiplier
+    total = math.ceil(round(credits, 6))
+    if spec.sound_effect_switch and spec.template_id is None:
+        total += table.sound_effect_per_5s * math.ceil(duration_s / 5)
+    if spec.lip_sync_switch:
+        total += table.lip_sync_per_s * duration_s
+    return total

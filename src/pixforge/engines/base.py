@@ -1,0 +1,30 @@
+"""The engine protocol: turn a validated RenderJob into an MP4 file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pixforge.domain.spec import RenderJob
+
+ProgressFn = Callable[[float], None]
+"""Called with the fraction done (0.0–1.0); may raise to cancel the render."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    has_audio: bool
+
+
+class Engine(Protocol):
+    """Load once, render many; `render` must be safe to call from one thread at a time."""
+
+    name: str
+
+    def render(self, job: RenderJob, out_path: Path, progress: ProgressFn) -> RenderResult:
+        """Write the finished MP4 to `out_path`."""
+        ...
+
+    def close(self) -> None: ...

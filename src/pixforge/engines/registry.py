@@ -1,0 +1,31 @@
+"""Engine registry: engine names mapped to builders; the only place engines are constructed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from pixforge.engines.base import Engine
+from pixforge.media.encode import EncoderSettings
+
+
+class UnknownEngineError(ValueError):
+    """The configured engine name is not registered."""
+
+
+def _build_preview(encoder: EncoderSettings) -> Engine:
+    from pixforge.engines.preview.engine import PreviewEngine
+
+    return PreviewEngine(encoder)
+
+
+ENGINES: Mapping[str, Callable[[EncoderSettings], Engine]] = {"preview": _build_preview}
+
+
+def build_engine(name: str, encoder: EncoderSettings) -> Engine:
+    try:
+        builder = ENGINES[name]
+    except KeyError as error:
+        raise UnknownEngineError(
+            f"unknown engine {name!r}; available: {', '.join(ENGINES)}"
+        ) from error
+    return builder(encoder)

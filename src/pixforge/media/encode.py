@@ -1,0 +1,79 @@
+"""The shared H.264 encoder: frames stream in, a faststart MP4 comes out, repeatable bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderSettings:
+    preset: str = "veryfast"
+    crf: int = 23
+    threads: int = 2
+
+
+class VideoEncoder:
+    """Write RGB frames one by one; nothing is buffered beyond the encoder's own lookahead."""
+
+    def __init__(
+        self, path: Path, width: int, height: int, fps: int, settings: EncoderSettings
+    ) -> None:
+        if width % 2 or height % 2:
+            raise ValueError(f"yuv420p needs even sides, got {width}x{height}")
+        self.width = width
+        self.height = height
+        self.frames_written = 0
+        # bitexact keeps library version strings and timestamps out of the file (repeatable bytes).
+        self._container = av.open(
+            str(path),
+            mode="w",
+            format="mp4",
+            options={"movflags": "+faststart", "fflags": "+bitexact"},
+        )
+        stream = self._container.add_stream("libx264", rate=fps)
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact
+        # A fixed thread count: x264's output depends on it, so it must not follow the CPU count.
+        stream.codec_context.thread_count = settings.threads
+        stream.options = {
+            "preset": settings.preset,
+            "crf": str(settings.crf),
+            "threads": str(settings.threads),
+        }
+        self._stream = stream
+
+    def write(self, frame: NDArray[np.uint8]) -> None:
+        if frame.shape != (self.height, self.width, 3):
+            raise ValueError(f"frame shape {frame.shape} != {(self.height, self.width, 3)}")
+        video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        video_frame.pts = self.frames_written
+        for packet in self._stream.encode(video_frame):
+            self._container.mux(packet)
+        self.frames_written += 1
+
+    def close(self) -> None:
+        for packet in self._stream.encode(None):
+            self._container.mux(packet)
+        self._container.close()
+
+    def __enter__(self) -> VideoEncoder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self._container.close()

@@ -1,0 +1,74 @@
+"""Prometheus metrics, all named here, on a registry owned by each app (no global state)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+QueueDepthFn = Callable[[], tuple[int, int]]
+StatusCountsFn = Callable[[], dict[int, int]]
+
+
+class _DatabaseCollector(Collector):
+    """Reads queue depth and generations by status from the database at scrape time."""
+
+    def __init__(self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn) -> None:
+        self.queue_depth = queue_depth
+        self.status_counts = status_counts
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        queued, running = self.queue_depth()
+        depth = GaugeMetricFamily(
+            "pixforge_queue_depth", "Generations in status 5 by phase", labels=["phase"]
+        )
+        depth.add_metric(["queued"], queued)
+        depth.add_metric(["running"], running)
+        yield depth
+        by_status = GaugeMetricFamily(
+            "pixforge_generations", "Generations stored, by status code", labels=["status"]
+        )
+        for status, count in sorted(self.status_counts().items()):
+            by_status.add_metric([str(status)], count)
+        yield by_status
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "pixforge_http_requests",
+            "HTTP requests answered, by route, method and ErrCode",
+            ["route", "method", "err_code"],
+            registry=self.registry,
+        )
+        self.request_duration_s = Histogram(
+            "pixforge_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route", "method"],
+            registry=self.registry,
+        )
+        self.generations_finished = Counter(
+            "pixforge_generations_finished",
+            "Generations that reached a terminal status",
+            ["status", "engine"],
+            registry=self.registry,
+        )
+        self.render_duration_s = Histogram(
+            "pixforge_render_duration_seconds",
+            "Time from claim to finished video",
+            ["engine", "mode"],
+            buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800),
+            registry=self.registry,
+        )
+        self.queue_wait_s = Histogram(
+            "pixforge_queue_wait_seconds",
+            "Time from submission to claim",
+            buckets=(0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 600),
+            registry=self.registry,
+        )
+
+    def watch_database(self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn) -> None:
+        self.registry.register(_DatabaseCollector(queue_depth, status_counts))

@@ -1,0 +1,17 @@
+"""Dispatcher: how a committed generation row is brought to a worker's attention."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Dispatcher(Protocol):
+    """A doorbell, not a store: the database row stays the source of truth."""
+
+    def notify(self, generation_id: int) -> None:
+        """A new generation is waiting (called after its transaction commits)."""
+        ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...

@@ -1,0 +1,180 @@
+"""Accounts use cases: create accounts and hashed API keys, authenticate, grant and read credits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from pixforge.domain.errors import (
+    DisabledAccountError,
+    DisabledApiKeyError,
+    ExpiredApiKeyError,
+    InvalidParameterError,
+    MissingApiKeyError,
+    UnknownApiKeyError,
+)
+from pixforge.domain.ids import new_public_id
+from pixforge.store import accounts as repo
+from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
+from pixforge.store.db import ConflictError, Database
+
+KEY_PREFIX = "pf-"
+
+
+def hash_key(raw_key: str) -> str:
+    """Keys are 256-bit random strings, so a plain SHA-256 is enough (no salt or KDF needed)."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def new_raw_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated account and key of a request."""
+
+    account_id: int
+    api_key_id: int
+
+
+class AccountService:
+    def __init__(self, db: Database, default_concurrency: int) -> None:
+        self.db = db
+        self.default_concurrency = default_concurrency
+
+    def create_account(
+        self,
+        name: str,
+        credit_monthly: int = 0,
+        credit_package: int = 0,
+        concurrency_limit: int | None = None,
+    ) -> AccountRow:
+        if credit_monthly < 0 or credit_package < 0:
+            raise InvalidParameterError("credits: initial credits cannot be negative")
+        now = time.time()
+        row = AccountRow(
+            id=new_public_id(),
+            name=name,
+            credit_monthly=0,
+            credit_package=0,
+            concurrency_limit=concurrency_limit,
+            disabled=False,
+            created_at=now,
+        )
+        with self.db.write() as conn:
+            repo.insert_account(conn, row)
+            if credit_monthly or credit_package:
+                repo.apply_ledger_entry(
+                    conn,
+                    LedgerEntryRow(row.id, None, "grant", credit_monthly, credit_package, now),
+                )
+            created = repo.get_account(conn, row.id)
+        assert created is not None
+        return created
+
+    def create_api_key(
+        self,
+        account_id: int,
+        name: str = "",
+        expires_in_s: float | None = None,
+        raw_key: str | None = None,
+    ) -> tuple[ApiKeyRow, str]:
+        """Create a key; the plaintext is returned here once and never stored."""
+        key = raw_key or new_raw_key()
+        if len(key) < 16:
+            raise InvalidParameterError("API key: must be at least 16 characters")
+        now = time.time()
+        row = ApiKeyRow(
+            id=new_public_id(),
+            account_id=account_id,
+            prefix=key[:10],
+            name=name,
+            disabled=False,
+            expires_at=now + expires_in_s if expires_in_s is not None else None,
+            created_at=now,
+        )
+        with self.db.write() as conn:
+            if repo.get_account(conn, account_id) is None:
+                raise InvalidParameterError(f"account_id: account {account_id} does not exist")
+            repo.insert_api_key(conn, row, hash_key(key))
+        return row, key
+
+    def set_key_disabled(self, key_id: int, disabled: bool = True) -> None:
+        with self.db.write() as conn:
+            if not repo.set_api_key_disabled(conn, key_id, disabled):
+                raise InvalidParameterError(f"key_id: key {key_id} does not exist")
+
+    def set_account(
+        self, account_id: int, *, disabled: bool | None = None, concurrency_limit: int | None = None
+    ) -> AccountRow:
+        with self.db.write() as conn:
+            if repo.get_account(conn, account_id) is None:
+                raise InvalidParameterError(f"account_id: account {account_id} does not exist")
+            repo.update_account(
+                conn, account_id, disabled=disabled, concurrency_limit=concurrency_limit
+            )
+            row = repo.get_account(conn, account_id)
+        assert row is not None
+        return row
+
+    def grant_credits(self, account_id: int, monthly: int = 0, package: int = 0) -> AccountRow:
+        """Add (or, with negative numbers, remove) credits; balances never go below zero."""
+        with self.db.write() as conn:
+            if repo.get_account(conn, account_id) is None:
+                raise InvalidParameterError(f"account_id: account {account_id} does not exist")
+            try:
+                repo.apply_ledger_entry(
+                    conn, LedgerEntryRow(account_id, None, "grant", monthly, package, time.time())
+                )
+            except ConflictError as error:
+                raise InvalidParameterError(
+                    "credits: the grant would make a balance negative"
+                ) from error
+            row = repo.get_account(conn, account_id)
+        assert row is not None
+        return row
+
+    def authenticate(self, raw_key: str | None) -> Caller:
+        if raw_key is None or not raw_key.strip():
+            raise MissingApiKeyError("API-KEY header is required")
+        with self.db.read() as conn:
+            key = repo.find_api_key(conn, hash_key(raw_key.strip()))
+            if key is None:
+                raise UnknownApiKeyError("API-KEY is invalid")
+            if key.disabled:
+                raise DisabledApiKeyError("API-KEY has been disabled")
+            if key.expires_at is not None and key.expires_at <= time.time():
+                raise ExpiredApiKeyError("API-KEY has expired")
+            account = repo.get_account(conn, key.account_id)
+        if account is None or account.disabled:
+            raise DisabledAccountError("the account of this API-KEY is disabled")
+        return Caller(account_id=account.id, api_key_id=key.id)
+
+    def balance(self, account_id: int) -> AccountRow:
+        with self.db.read() as conn:
+            row = repo.get_account(conn, account_id)
+        if row is None:
+            raise DisabledAccountError("the account of this API-KEY no longer exists")
+        return row
+
+    def list_accounts(self) -> list[AccountRow]:
+        with self.db.read() as conn:
+            return repo.list_accounts(conn)
+
+    def list_keys(self, account_id: int | None = None) -> list[ApiKeyRow]:
+        with self.db.read() as conn:
+            return repo.list_api_keys(conn, account_id)
+
+    def ensure_dev_account(
+        self, credits: int, raw_key: str | None
+    ) -> tuple[AccountRow, str] | None:
+        """On an empty database, create a development account and key; None when not empty."""
+        with self.db.read() as conn:
+            if repo.count_accounts(conn) > 0:
+                return None
+        account = self.create_account("development", credit_monthly=credits)
+        _, key = self.create_api_key(account.id, name="development", raw_key=raw_key)
+        return account, key

@@ -1,0 +1,286 @@
+"""Upload use cases: accept images and media (limits, sniffing, probing) and store them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pixforge.domain.errors import (
+    ImageDimensionError,
+    ImageFetchError,
+    ImageFormatError,
+    ImageTooLargeError,
+    ImageUnreadableError,
+    ImageUrlError,
+    InternalError,
+    InvalidParameterError,
+    MissingParameterError,
+    PixforgeError,
+)
+from pixforge.domain.ids import new_public_id, new_token
+from pixforge.media.fetch import FetchFailedError, FetchLimits, FetchRefusedError, fetch
+from pixforge.media.images import ImageLimits, ImageRejectedError, inspect_image
+from pixforge.media.probe import MediaInfo, ProbeError, probe
+from pixforge.services.accounts import Caller
+from pixforge.services.idempotency import replayed
+from pixforge.storage.base import BlobStore
+from pixforge.store import idempotency as replay_repo
+from pixforge.store import uploads as repo
+from pixforge.store.db import ConflictError, Database
+from pixforge.store.uploads import FileRow, UploadRow
+
+log = logging.getLogger(__name__)
+
+_IMAGE_PROBLEMS: Mapping[str, type[PixforgeError]] = {
+    "too_large": ImageTooLargeError,
+    "unreadable": ImageUnreadableError,
+    "format": ImageFormatError,
+    "dimension": ImageDimensionError,
+}
+
+# FFmpeg demuxer name -> (content type for video, content type for audio-only, extension).
+_MEDIA_CONTAINERS: Mapping[str, tuple[str | None, str | None, str]] = {
+    "mov,mp4,m4a,3gp,3g2,mj2": ("video/mp4", "audio/mp4", "mp4"),
+    "matroska,webm": ("video/webm", "audio/webm", "webm"),
+    "mp3": (None, "audio/mpeg", "mp3"),
+    "wav": (None, "audio/wav", "wav"),
+    "aac": (None, "audio/aac", "aac"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MediaLimits:
+    max_bytes: int
+    max_duration_s: float
+    max_side_px: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImageUpload:
+    """One image given by file bytes or by URL (exactly one)."""
+
+    data: bytes | None
+    url: str | None
+
+
+class UploadService:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        public_url: str,
+        image_limits: ImageLimits,
+        media_limits: MediaLimits,
+        fetch_limits: FetchLimits,
+    ) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.public_url = public_url
+        self.image_limits = image_limits
+        self.media_limits = media_limits
+        self.fetch_limits = fetch_limits
+
+    def file_url(self, token: str, name: str) -> str:
+        return f"{self.public_url}/files/{token}/{name}"
+
+    # -- images
+
+    def upload_image(
+        self, caller: Caller, trace_id: str, fingerprint: str, upload: ImageUpload
+    ) -> Mapping[str, Any]:
+        previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
+        if previous is not None:
+            return previous
+        data = self._image_bytes(upload)
+        try:
+            info = inspect_image(data, self.image_limits)
+        except ImageRejectedError as problem:
+            raise _IMAGE_PROBLEMS[problem.kind](problem.message) from problem
+        token = new_token()
+        key = f"images/{token[:2]}/{token}.{info.extension}"
+        size = self.blobs.put_bytes(key, data)
+        upload_id = new_public_id()
+        response = {
+            "img_id": upload_id,
+            "img_url": self.file_url(token, f"{upload_id}.{info.extension}"),
+        }
+        row = UploadRow(
+            id=upload_id,
+            account_id=caller.account_id,
+            kind="image",
+            file_token=token,
+            format=info.format.lower(),
+            width=info.width,
+            height=info.height,
+            duration_s=None,
+            created_at=time.time(),
+        )
+        return self._commit(
+            caller, trace_id, fingerprint, key, info.content_type, size, row, response
+        )
+
+    def _image_bytes(self, upload: ImageUpload) -> bytes:
+        if upload.data is not None and upload.url:
+            raise InvalidParameterError("image, image_url: send exactly one of them, not both")
+        if upload.data is not None:
+            return upload.data
+        if not upload.url:
+            raise MissingParameterError("image or image_url is required")
+        limits = FetchLimits(
+            max_bytes=self.image_limits.max_bytes,
+            timeout_s=self.fetch_limits.timeout_s,
+            max_redirects=self.fetch_limits.max_redirects,
+            allowed_networks=self.fetch_limits.allowed_networks,
+        )
+        try:
+            return fetch(upload.url, limits).data
+        except FetchRefusedError as error:
+            raise ImageUrlError(f"image_url: {error}") from error
+        except FetchFailedError as error:
+            raise ImageFetchError(f"image_url: {error}") from error
+
+    # -- video and audio
+
+    def upload_media(
+        self,
+        caller: Caller,
+        trace_id: str,
+        fingerprint: str,
+        data: bytes | None,
+        url: str | None,
+    ) -> Mapping[str, Any]:
+        previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
+        if previous is not None:
+            return previous
+        payload = self._media_bytes(data, url)
+        fd, tmp_name = tempfile.mkstemp(dir=self.blobs.scratch_dir(), prefix="upload-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            info = self._check_media(tmp)
+            video_ct, audio_ct, ext = _MEDIA_CONTAINERS[info.format_name]
+            kind = "video" if info.video is not None else "audio"
+            content_type = video_ct if kind == "video" else audio_ct
+            assert content_type is not None
+            token = new_token()
+            key = f"media/{token[:2]}/{token}.{ext}"
+            size = self.blobs.put_file(key, tmp)
+        finally:
+            tmp.unlink(missing_ok=True)
+        media_id = new_public_id()
+        response = {
+            "media_id": media_id,
+            "media_type": kind,
+            "url": self.file_url(token, f"{media_id}.{ext}"),
+        }
+        row = UploadRow(
+            id=media_id,
+            account_id=caller.account_id,
+            kind=kind,
+            file_token=token,
+            format=ext,
+            width=info.video.width if info.video else None,
+            height=info.video.height if info.video else None,
+            duration_s=info.duration_s,
+            created_at=time.time(),
+        )
+        return self._commit(caller, trace_id, fingerprint, key, content_type, size, row, response)
+
+    def _media_bytes(self, data: bytes | None, url: str | None) -> bytes:
+        if data is not None and url:
+            raise InvalidParameterError("file, file_url: send exactly one of them, not both")
+        if data is not None:
+            if len(data) > self.media_limits.max_bytes:
+                raise InvalidParameterError(
+                    f"file: {len(data)} bytes exceeds the limit of "
+                    f"{self.media_limits.max_bytes} bytes"
+                )
+            return data
+        if not url:
+            raise MissingParameterError("file or file_url is required")
+        limits = FetchLimits(
+            max_bytes=self.media_limits.max_bytes,
+            timeout_s=self.fetch_limits.timeout_s,
+            max_redirects=self.fetch_limits.max_redirects,
+            allowed_networks=self.fetch_limits.allowed_networks,
+        )
+        try:
+            return fetch(url, limits).data
+        except (FetchRefusedError, FetchFailedError) as error:
+            raise InvalidParameterError(f"file_url: {error}") from error
+
+    def _check_media(self, path: Path) -> MediaInfo:
+        try:
+            info = probe(path)
+        except ProbeError as error:
+            raise InvalidParameterError(
+                "file: not a readable video (mp4, mov, webm) or audio (mp3, wav, m4a, aac) file"
+            ) from error
+        allowed = _MEDIA_CONTAINERS.get(info.format_name)
+        if allowed is None or (info.video is None and info.audio is None):
+            raise InvalidParameterError(
+                f"file: unsupported format {info.format_name!r}; allowed: mp4, mov, webm, "
+                "mp3, wav, m4a, aac"
+            )
+        if info.video is not None and allowed[0] is None:
+            raise InvalidParameterError(f"file: {info.format_name} cannot carry video")
+        limits = self.media_limits
+        if info.duration_s > limits.max_duration_s:
+            raise InvalidParameterError(
+                f"file: {info.duration_s:.1f} s exceeds the limit of {limits.max_duration_s:g} s"
+            )
+        if info.video is not None and (
+            max(info.video.width, info.video.height) > limits.max_side_px
+        ):
+            raise InvalidParameterError(
+                f"file: {info.video.width}x{info.video.height} px exceeds {limits.max_side_px} px "
+                "per side"
+            )
+        return info
+
+    # -- shared
+
+    def _commit(
+        self,
+        caller: Caller,
+        trace_id: str,
+        fingerprint: str,
+        key: str,
+        content_type: str,
+        size: int,
+        row: UploadRow,
+        response: Mapping[str, Any],
+    ) -> Mapping[str, Any]:
+        now = time.time()
+        try:
+            with self.db.write() as conn:
+                repo.insert_file(conn, FileRow(row.file_token, key, content_type, size, now))
+                repo.insert_upload(conn, row)
+                replay_repo.insert_record(
+                    conn, caller.api_key_id, trace_id, fingerprint, json.dumps(response), now
+                )
+        except ConflictError as error:
+            # A concurrent request with the same trace id won the race: answer as it did.
+            self.blobs.delete(key)
+            previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
+            if previous is not None:
+                return previous
+            raise InternalError("could not record the upload") from error
+        return response
+
+    def stored_file(self, token: str) -> tuple[Path, FileRow] | None:
+        """The local path and metadata of a stored file, by its unguessable token."""
+        with self.db.read() as conn:
+            row = repo.get_file(conn, token)
+        if row is None:
+            return None
+        path = self.blobs.path(row.storage_key)
+        return (path, row) if path.is_file() else None

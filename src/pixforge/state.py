@@ -1,0 +1,149 @@
+"""AppState: builds the database, storage, services, dispatcher and engines once per process."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from pixforge.config import Settings
+from pixforge.domain.moderation import DEFAULT_TERMS, ModerationPolicy, parse_terms_file
+from pixforge.domain.pricing import PriceTable
+from pixforge.domain.rules import DEFAULT_TEMPLATES, MODELS
+from pixforge.engines.registry import build_engine
+from pixforge.media.encode import EncoderSettings
+from pixforge.media.fetch import FetchLimits
+from pixforge.media.images import ImageLimits
+from pixforge.metrics import Metrics
+from pixforge.queue.embedded import EmbeddedDispatcher
+from pixforge.services.accounts import AccountService
+from pixforge.services.generations import GenerationService
+from pixforge.services.limits import RateLimiter
+from pixforge.services.uploads import MediaLimits, UploadService
+from pixforge.storage.local import LocalBlobStore
+from pixforge.store import generations as generation_repo
+from pixforge.store.db import Database
+from pixforge.worker.recovery import expire_dead_local_leases
+from pixforge.worker.runner import Runner, new_owner_id
+
+log = logging.getLogger(__name__)
+
+
+def load_prices(settings: Settings) -> PriceTable:
+    if settings.pricing_file is None:
+        return PriceTable()
+    return PriceTable.from_mapping(json.loads(settings.pricing_file.read_text()))
+
+
+def load_moderation(settings: Settings) -> ModerationPolicy:
+    if not settings.moderation_enabled:
+        return ModerationPolicy.from_terms(())
+    terms = list(DEFAULT_TERMS)
+    if settings.moderation_terms_file is not None:
+        terms += parse_terms_file(settings.moderation_terms_file.read_text())
+    return ModerationPolicy.from_terms(terms)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    blobs: LocalBlobStore
+    metrics: Metrics
+    accounts: AccountService
+    uploads: UploadService
+    generations: GenerationService
+    rate_limiter: RateLimiter
+    dispatcher: EmbeddedDispatcher
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppState:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.resolved_database_url)
+        if settings.auto_migrate:
+            db.migrate()
+        blobs = LocalBlobStore(settings.media_dir)
+        metrics = Metrics()
+        encoder = EncoderSettings(
+            preset=settings.encoder_preset,
+            crf=settings.encoder_crf,
+            threads=settings.encoder_threads,
+        )
+        moderation = load_moderation(settings)
+        owner = new_owner_id()
+
+        def runner_for(index: int) -> Runner:
+            return Runner(
+                db,
+                blobs,
+                build_engine(settings.engine, encoder),
+                moderation,
+                metrics,
+                owner=f"{owner}:{index}",
+                lease_s=settings.lease_s,
+                max_attempts=settings.max_attempts,
+            )
+
+        dispatcher = EmbeddedDispatcher(runner_for, settings.workers, settings.worker_poll_s)
+        public_url = settings.resolved_public_url
+        generations = GenerationService(
+            db,
+            dispatcher,
+            public_url,
+            load_prices(settings),
+            MODELS,
+            {t.template_id: t for t in DEFAULT_TEMPLATES},
+            settings.default_concurrency,
+            settings.concurrency_release_s,
+        )
+        uploads = UploadService(
+            db,
+            blobs,
+            public_url,
+            ImageLimits(
+                max_bytes=settings.image_max_bytes,
+                max_side_px=settings.image_max_side_px,
+                min_side_px=settings.image_min_side_px,
+                max_pixels=settings.image_max_pixels,
+            ),
+            MediaLimits(
+                max_bytes=settings.media_max_bytes,
+                max_duration_s=settings.media_max_duration_s,
+                max_side_px=settings.media_max_side_px,
+            ),
+            FetchLimits(
+                max_bytes=settings.image_max_bytes,
+                timeout_s=settings.fetch_timeout_s,
+                max_redirects=settings.fetch_max_redirects,
+                allowed_networks=settings.allowed_fetch_networks,
+            ),
+        )
+
+        def queue_depth() -> tuple[int, int]:
+            with db.read() as conn:
+                return generation_repo.queue_depth(conn)
+
+        def status_counts() -> dict[int, int]:
+            with db.read() as conn:
+                return generation_repo.status_counts(conn)
+
+        metrics.watch_database(queue_depth, status_counts)
+        return cls(
+            settings=settings,
+            db=db,
+            blobs=blobs,
+            metrics=metrics,
+            accounts=AccountService(db, settings.default_concurrency),
+            uploads=uploads,
+            generations=generations,
+            rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+            dispatcher=dispatcher,
+        )
+
+    def start(self) -> None:
+        expire_dead_local_leases(self.db)
+        self.dispatcher.start()
+
+    def stop(self) -> None:
+        self.dispatcher.stop()
+        self.db.dispose()

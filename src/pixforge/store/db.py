@@ -1,0 +1,93 @@
+"""Database: engine and connections from a DSN, SQLite pragmas, migrations, error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from pixforge.domain.errors import InternalError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class ConflictError(Exception):
+    """A unique or check constraint refused a write (raised by the store, handled by services)."""
+
+
+class Database:
+    """One engine per process; `write()` serialises writers, `read()` does not block them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=8,
+                max_overflow=56,
+            )
+            _install_sqlite_hooks(self.engine)
+        else:
+            self.engine = create_engine(url, pool_size=8, max_overflow=24, pool_pre_ping=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that holds the write lock from its first statement (BEGIN IMMEDIATE)."""
+        with _translated(), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only snapshot; on SQLite it never takes the write lock."""
+        with _translated(), self.engine.connect() as raw:
+            conn = raw.execution_options(pixforge_readonly=True)
+            with conn.begin():
+                yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's begin event decide how transactions start (pysqlite would defer).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        readonly = conn.get_execution_options().get("pixforge_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except exc.IntegrityError as error:
+        raise ConflictError(str(error.orig)) from error
+    except exc.OperationalError as error:
+        raise InternalError(f"database unavailable: {error.orig}") from error

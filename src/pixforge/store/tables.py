@@ -1,0 +1,144 @@
+"""Table definitions (SQLAlchemy Core); the schema itself is created by Alembic migrations.
+
+Times are UNIX epoch seconds (float) so SQLite and PostgreSQL compare them the same way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("credit_monthly", BigInteger, nullable=False, default=0),
+    Column("credit_package", BigInteger, nullable=False, default=0),
+    Column("concurrency_limit", Integer, nullable=True),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    CheckConstraint("credit_monthly >= 0", name="credit_monthly_non_negative"),
+    CheckConstraint("credit_package >= 0", name="credit_package_non_negative"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("expires_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+files = Table(
+    "files",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("storage_key", String(300), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("file_token", String(64), ForeignKey("files.token"), nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("duration_s", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+generations = Table(
+    "generations",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False),
+    Column("api_key_id", BigInteger, ForeignKey("api_keys.id"), nullable=False),
+    Column("trace_id", String(36), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("spec_json", Text, nullable=False),
+    Column("prompt", Text, nullable=False),
+    Column("negative_prompt", Text, nullable=False),
+    Column("style", String(40), nullable=False),
+    Column("quality", String(10), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("fps", Integer, nullable=False),
+    Column("frame_count", Integer, nullable=False),
+    Column("credits_charged", BigInteger, nullable=False),
+    Column("output_token", String(64), ForeignKey("files.token"), nullable=True),
+    Column("output_size_bytes", BigInteger, nullable=True),
+    Column("has_audio", Boolean, nullable=False, default=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(80), nullable=True),
+    Column("lease_expires_at", Float, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=False),
+    Column("started_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    CheckConstraint("status IN (1, 5, 6, 7, 8)", name="status_known"),
+    Index("ix_generations_status_lease", "status", "lease_expires_at"),
+    Index("ix_generations_account_status", "account_id", "status"),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("generation_id", BigInteger, nullable=True),
+    Column("kind", String(10), nullable=False),
+    Column("delta_monthly", BigInteger, nullable=False),
+    Column("delta_package", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # A generation is charged once and refunded at most once.
+    UniqueConstraint("generation_id", "kind", name="uq_ledger_generation_kind"),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("api_key_id", BigInteger, ForeignKey("api_keys.id"), primary_key=True),
+    Column("trace_id", String(36), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("response_json", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

@@ -1,0 +1,47 @@
+"""Start-up recovery: leases held by dead processes on this host are expired at once.
+
+Leases of other hosts are left to expire on their own (their owners may be alive).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+
+from pixforge.store import generations as repo
+from pixforge.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def expire_dead_local_leases(db: Database) -> int:
+    """Expire leases whose owner ran on this host and no longer exists; return how many."""
+    host = socket.gethostname()
+    expired = 0
+    with db.write() as conn:
+        now = time.time()
+        for generation_id, owner in repo.leased(conn):
+            owner_host, _, rest = owner.partition(":")
+            pid_text = rest.partition(":")[0]
+            if owner_host != host or not pid_text.isdigit():
+                continue
+            pid = int(pid_text)
+            if pid == os.getpid() or _process_alive(pid):
+                continue
+            if repo.expire_lease(conn, generation_id, owner, now):
+                expired += 1
+    if expired:
+        log.warning("re-queued generations left by a stopped process", extra={"count": expired})
+    return expired
