@@ -22,9 +22,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        trace_id = trace_id_var.get()
-        if trace_id:
-            entry["trace_id"] = trace_id
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value
@@ -33,8 +30,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class TraceIdFilter(logging.Filter):
+    """Stamps each record with the trace id of the request that emitted it (at emit time)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "trace_id", None):
+            trace_id = trace_id_var.get()
+            if trace_id:
+                record.trace_id = trace_id
+        return True
+
+
 def configure_logging(level: str, as_json: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(TraceIdFilter())
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:

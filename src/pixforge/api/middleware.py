@@ -101,5 +101,6 @@ class RequestMiddleware:
                 "status": status,
                 "err_code": int(err_code) if err_code.isdigit() else err_code,
                 "duration_ms": round(elapsed_s * 1000, 1),
+                "trace_id": trace_id_var.get(),
             },
         )

@@ -146,10 +146,11 @@ class Runner:
             )
         except LeaseLostError:
             log.warning(
-                "lease lost; another worker owns the generation", extra={"video_id": row.id}
+                "lease lost; another worker owns the generation",
+                extra={"video_id": row.id, "trace_id": row.trace_id},
             )
         except Exception as error:
-            log.exception("render failed", extra={"video_id": row.id})
+            log.exception("render failed", extra={"video_id": row.id, "trace_id": row.trace_id})
             self._finish(row, VideoStatus.FAILED, error=f"{type(error).__name__}: {error}")
         finally:
             scratch.unlink(missing_ok=True)
@@ -202,11 +203,15 @@ class Runner:
         if not finished:
             self.blobs.delete(key)
             log.warning(
-                "generation changed while rendering; result dropped", extra={"video_id": row.id}
+                "generation changed while rendering; result dropped",
+                extra={"video_id": row.id, "trace_id": row.trace_id},
             )
             return
         self.metrics.generations_finished.labels("1", self.engine.name).inc()
-        log.info("generation succeeded", extra={"video_id": row.id, "size_bytes": size})
+        log.info(
+            "generation succeeded",
+            extra={"video_id": row.id, "trace_id": row.trace_id, "size_bytes": size},
+        )
 
     def _finish(self, row: GenerationRow, status: VideoStatus, error: str) -> None:
         with self.db.write() as conn:

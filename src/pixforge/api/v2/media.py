@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
 from pixforge.api.envelope import success
 from pixforge.api.v2.schemas.media import ImageUploadResponse, MediaUploadResponse
-from pixforge.domain.errors import BindingError
+from pixforge.domain.errors import BindingError, PixforgeError
 from pixforge.services.uploads import ImageUpload
 
 router = APIRouter()
@@ -36,6 +36,8 @@ async def _read_upload(request: Request, file_field: str, url_field: str) -> Upl
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
             form = await request.form(max_files=4, max_fields=50)
+        except PixforgeError:
+            raise
         except Exception as error:  # the multipart parser raises several unrelated types
             raise BindingError(f"request body: malformed form data ({error})") from error
         try:

@@ -1,0 +1,36 @@
+"""Shared fixtures: a clean environment, a real server on a loopback port, accounts, clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import Account, Api, RunningServer, make_settings, running_server
+
+
+@pytest.fixture(autouse=True)
+def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("PIXFORGE_", "PIXVERSE_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    with running_server(make_settings(tmp_path / "data")) as running:
+        yield running
+
+
+@pytest.fixture
+def account(server: RunningServer) -> Account:
+    return server.create_account()
+
+
+@pytest.fixture
+def api(server: RunningServer, account: Account) -> Iterator[Api]:
+    client = server.api(account)
+    yield client
+    client.close()

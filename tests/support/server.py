@@ -1,0 +1,146 @@
+"""Test helpers: a real pixforge server on a loopback port and a small PixVerse-speaking client."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from pixforge.app import create_app
+from pixforge.config import Settings
+from pixforge.state import AppState
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "workers": 2,
+        "log_json": True,
+        "worker_poll_s": 0.2,
+        "rate_limit_per_s": 1000.0,
+        "rate_limit_burst": 1000,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Account:
+    account_id: int
+    key_id: int
+    api_key: str
+
+
+class Api:
+    """A thin PixVerse client for tests: adds API-KEY and a fresh Ai-trace-id to every call."""
+
+    def __init__(self, base_url: str, api_key: str | None) -> None:
+        self.base_url = base_url
+        self.api_key = api_key
+        self.http = httpx.Client(base_url=base_url, timeout=60)
+
+    def headers(self, trace_id: str | None = None, **extra: str) -> dict[str, str]:
+        headers = {"Ai-trace-id": trace_id or str(uuid.uuid4())}
+        if self.api_key is not None:
+            headers["API-KEY"] = self.api_key
+        headers.update(extra)
+        return headers
+
+    def post(self, path: str, json: Any = None, trace_id: str | None = None) -> dict[str, Any]:
+        response = self.http.post(path, json=json, headers=self.headers(trace_id))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def get(self, path: str, trace_id: str | None = None) -> dict[str, Any]:
+        response = self.http.get(path, headers=self.headers(trace_id))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def upload_image(
+        self, data: bytes, name: str = "image.png", trace_id: str | None = None
+    ) -> dict[str, Any]:
+        response = self.http.post(
+            "/openapi/v2/image/upload",
+            files={"image": (name, data, "application/octet-stream")},
+            headers=self.headers(trace_id),
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def image_id(self, data: bytes) -> int:
+        body = self.upload_image(data)
+        assert body["ErrCode"] == 0, body
+        return int(body["Resp"]["img_id"])
+
+    def balance(self) -> tuple[int, int]:
+        resp = self.get("/openapi/v2/account/balance")["Resp"]
+        return int(resp["credit_monthly"]), int(resp["credit_package"])
+
+    def wait(self, video_id: int, timeout_s: float = 120) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            body = self.get(f"/openapi/v2/video/result/{video_id}")
+            assert body["ErrCode"] == 0, body
+            if body["Resp"]["status"] != 5:
+                return dict(body["Resp"])
+            time.sleep(0.1)
+        raise TimeoutError(f"video {video_id} still generating after {timeout_s} s")
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class RunningServer:
+    def __init__(self, settings: Settings, state: AppState) -> None:
+        self.settings = settings
+        self.state = state
+        self.base_url = f"http://127.0.0.1:{settings.port}"
+
+    def create_account(
+        self, monthly: int = 100_000, package: int = 0, concurrency: int | None = None
+    ) -> Account:
+        row = self.state.accounts.create_account("test", monthly, package, concurrency)
+        key_row, key = self.state.accounts.create_api_key(row.id, "test")
+        return Account(row.id, key_row.id, key)
+
+    def api(self, account: Account | None) -> Api:
+        return Api(self.base_url, account.api_key if account else None)
+
+
+@contextmanager
+def running_server(settings: Settings) -> Iterator[RunningServer]:
+    state = AppState.build(settings)
+    app = create_app(settings, state)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=settings.port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    try:
+        yield RunningServer(settings, state)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
