@@ -40,7 +40,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "pixforge_http_requests",
-            "HTTP requests answered, by route, method and ErrCode",
+            "HTTP requests answered, by route, method and error code",
             ["route", "method", "err_code"],
             registry=self.registry,
         )

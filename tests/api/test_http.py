@@ -1,4 +1,4 @@
-"""The envelope everywhere: unknown paths, wrong methods, oversized bodies; files, health, metrics."""
+"""The envelope everywhere (unknown paths, wrong methods, big bodies); files, health, metrics."""
 
 from __future__ import annotations
 

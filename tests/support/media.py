@@ -72,3 +72,11 @@ def make_audio(path: Path, seconds: float, fmt: str = "wav", codec: str = "pcm_s
         for packet in stream.encode(None):
             container.mux(packet)
     return path
+
+
+def noise_png(width: int, height: int, seed: int = 0) -> bytes:
+    """A PNG of random pixels: does not compress, so its byte size is predictable."""
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -33,6 +33,13 @@ def new_raw_key() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Balance:
+    account_id: int
+    credit_monthly: int
+    credit_package: int
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
     """The authenticated account and key of a request."""
 
@@ -153,12 +160,12 @@ class AccountService:
             raise DisabledAccountError("the account of this API-KEY is disabled")
         return Caller(account_id=account.id, api_key_id=key.id)
 
-    def balance(self, account_id: int) -> AccountRow:
+    def balance(self, account_id: int) -> Balance:
         with self.db.read() as conn:
             row = repo.get_account(conn, account_id)
         if row is None:
             raise DisabledAccountError("the account of this API-KEY no longer exists")
-        return row
+        return Balance(row.id, row.credit_monthly, row.credit_package)
 
     def list_accounts(self) -> list[AccountRow]:
         with self.db.read() as conn:

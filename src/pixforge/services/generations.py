@@ -78,12 +78,11 @@ class GenerationService:
         self.default_concurrency = default_concurrency
         self.concurrency_release_s = concurrency_release_s
 
-    def submit(
-        self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec
-    ) -> Mapping[str, Any]:
+    def submit(self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec) -> int:
+        """Charge and queue a generation; return its id (the first id again on a replay)."""
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
-            return previous
+            return int(previous["id"])
         model_rules = rules.validate(spec, self.models, self.templates)
         duration_s = rules.effective_duration_s(spec, self.templates)
         cost = video_credits(spec, duration_s, self.prices)
@@ -148,21 +147,21 @@ class GenerationService:
                         created_at=now,
                     ),
                 )
-                response = {"video_id": generation_id}
+                response = {"id": generation_id}
                 replay_repo.insert_record(
                     conn, caller.api_key_id, trace_id, fingerprint, json.dumps(response), now
                 )
         except ConflictError as error:
             previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
             if previous is not None:
-                return previous
+                return int(previous["id"])
             raise InternalError("could not record the generation; please retry") from error
         log.info(
             "generation submitted",
             extra={"video_id": generation_id, "credits": cost, "model": spec.model},
         )
         self.dispatcher.notify(generation_id)
-        return response
+        return generation_id
 
     def _owned_images(
         self, conn: Any, caller: Caller, spec: GenerationSpec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -10,7 +11,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pixforge.domain.errors import (
     ImageDimensionError,
@@ -63,6 +63,15 @@ class MediaLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredUpload:
+    """An accepted upload: its public id, detected kind and absolute URL."""
+
+    upload_id: int
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImageUpload:
     """One image given by file bytes or by URL (exactly one)."""
 
@@ -94,10 +103,10 @@ class UploadService:
 
     def upload_image(
         self, caller: Caller, trace_id: str, fingerprint: str, upload: ImageUpload
-    ) -> Mapping[str, Any]:
+    ) -> StoredUpload:
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
-            return previous
+            return StoredUpload(**previous)
         data = self._image_bytes(upload)
         try:
             info = inspect_image(data, self.image_limits)
@@ -107,10 +116,9 @@ class UploadService:
         key = f"images/{token[:2]}/{token}.{info.extension}"
         size = self.blobs.put_bytes(key, data)
         upload_id = new_public_id()
-        response = {
-            "img_id": upload_id,
-            "img_url": self.file_url(token, f"{upload_id}.{info.extension}"),
-        }
+        response = StoredUpload(
+            upload_id, "image", self.file_url(token, f"{upload_id}.{info.extension}")
+        )
         row = UploadRow(
             id=upload_id,
             account_id=caller.account_id,
@@ -155,10 +163,10 @@ class UploadService:
         fingerprint: str,
         data: bytes | None,
         url: str | None,
-    ) -> Mapping[str, Any]:
+    ) -> StoredUpload:
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
-            return previous
+            return StoredUpload(**previous)
         payload = self._media_bytes(data, url)
         fd, tmp_name = tempfile.mkstemp(dir=self.blobs.scratch_dir(), prefix="upload-")
         tmp = Path(tmp_name)
@@ -176,11 +184,7 @@ class UploadService:
         finally:
             tmp.unlink(missing_ok=True)
         media_id = new_public_id()
-        response = {
-            "media_id": media_id,
-            "media_type": kind,
-            "url": self.file_url(token, f"{media_id}.{ext}"),
-        }
+        response = StoredUpload(media_id, kind, self.file_url(token, f"{media_id}.{ext}"))
         row = UploadRow(
             id=media_id,
             account_id=caller.account_id,
@@ -257,22 +261,27 @@ class UploadService:
         content_type: str,
         size: int,
         row: UploadRow,
-        response: Mapping[str, Any],
-    ) -> Mapping[str, Any]:
+        response: StoredUpload,
+    ) -> StoredUpload:
         now = time.time()
         try:
             with self.db.write() as conn:
                 repo.insert_file(conn, FileRow(row.file_token, key, content_type, size, now))
                 repo.insert_upload(conn, row)
                 replay_repo.insert_record(
-                    conn, caller.api_key_id, trace_id, fingerprint, json.dumps(response), now
+                    conn,
+                    caller.api_key_id,
+                    trace_id,
+                    fingerprint,
+                    json.dumps(dataclasses.asdict(response)),
+                    now,
                 )
         except ConflictError as error:
             # A concurrent request with the same trace id won the race: answer as it did.
             self.blobs.delete(key)
             previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
             if previous is not None:
-                return previous
+                return StoredUpload(**previous)
             raise InternalError("could not record the upload") from error
         return response
 

@@ -15,5 +15,5 @@ router = APIRouter()
 
 @router.get("/account/balance")
 def balance(state: StateDep, caller: CallerDep, _trace_id: TraceIdDep) -> dict[str, Any]:
-    row = state.accounts.balance(caller.account_id)
-    return success(BalanceResponse.from_row(row).model_dump())
+    balance = state.accounts.balance(caller.account_id)
+    return success(BalanceResponse.from_balance(balance).model_dump())

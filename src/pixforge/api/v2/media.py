@@ -88,14 +88,14 @@ async def upload_image(
     trace_id: TraceIdDep,
     upload: Annotated[UploadInput, Depends(image_input)],
 ) -> dict[str, Any]:
-    resp = await run_in_threadpool(
+    stored = await run_in_threadpool(
         state.uploads.upload_image,
         caller,
         trace_id,
         upload.fingerprint,
         ImageUpload(data=upload.data, url=upload.url),
     )
-    return success(ImageUploadResponse.model_validate(resp).model_dump())
+    return success(ImageUploadResponse(img_id=stored.upload_id, img_url=stored.url).model_dump())
 
 
 @router.post("/media/upload")
@@ -105,7 +105,11 @@ async def upload_media(
     trace_id: TraceIdDep,
     upload: Annotated[UploadInput, Depends(media_input)],
 ) -> dict[str, Any]:
-    resp = await run_in_threadpool(
+    stored = await run_in_threadpool(
         state.uploads.upload_media, caller, trace_id, upload.fingerprint, upload.data, upload.url
     )
-    return success(MediaUploadResponse.model_validate(resp).model_dump())
+    return success(
+        MediaUploadResponse(
+            media_id=stored.upload_id, media_type=stored.kind, url=stored.url
+        ).model_dump()
+    )

@@ -32,8 +32,8 @@ def text_to_video(
     fingerprint: FingerprintDep,
     body: TextBody,
 ) -> dict[str, Any]:
-    resp = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return success(VideoIdResponse.model_validate(resp).model_dump())
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return success(VideoIdResponse(video_id=video_id).model_dump())
 
 
 @router.post("/video/img/generate")
@@ -44,8 +44,8 @@ def image_to_video(
     fingerprint: FingerprintDep,
     body: ImageBody,
 ) -> dict[str, Any]:
-    resp = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return success(VideoIdResponse.model_validate(resp).model_dump())
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return success(VideoIdResponse(video_id=video_id).model_dump())
 
 
 @router.post("/video/transition/generate")
@@ -56,8 +56,8 @@ def transition(
     fingerprint: FingerprintDep,
     body: TransitionBody,
 ) -> dict[str, Any]:
-    resp = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return success(VideoIdResponse.model_validate(resp).model_dump())
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return success(VideoIdResponse(video_id=video_id).model_dump())
 
 
 @router.get("/video/result/{video_id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from pixforge.store.accounts import AccountRow
+from pixforge.services.accounts import Balance
 
 
 class BalanceResponse(BaseModel):
@@ -13,7 +13,9 @@ class BalanceResponse(BaseModel):
     credit_package: int
 
     @classmethod
-    def from_row(cls, row: AccountRow) -> BalanceResponse:
+    def from_balance(cls, balance: Balance) -> BalanceResponse:
         return cls(
-            account_id=row.id, credit_monthly=row.credit_monthly, credit_package=row.credit_package
+            account_id=balance.account_id,
+            credit_monthly=balance.credit_monthly,
+            credit_package=balance.credit_package,
         )

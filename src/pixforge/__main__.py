@@ -1,0 +1,5 @@
+"""`python -m pixforge` runs the CLI."""
+
+from pixforge.cli import main
+
+main()
