@@ -17,9 +17,11 @@ app = typer.Typer(no_args_is_help=True, help="pixforge: a PixVerse-compatible vi
 accounts_app = typer.Typer(no_args_is_help=True, help="Create and manage accounts.")
 keys_app = typer.Typer(no_args_is_help=True, help="Create and disable API keys.")
 credits_app = typer.Typer(no_args_is_help=True, help="Grant credits.")
+videos_app = typer.Typer(no_args_is_help=True, help="Inspect and delete generations.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
+app.add_typer(videos_app, name="videos")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -247,6 +249,22 @@ def credits_grant(
         },
         as_json,
     )
+
+
+@videos_app.command("delete")
+def videos_delete(video_id: int, data_dir: DataDirOption = None) -> None:
+    """Delete a generation (status 6) and its video; one still generating is refunded."""
+    from pixforge.state import AppState
+
+    state = AppState.build(_settings(data_dir=data_dir, workers=0))
+    try:
+        previous = state.generations.delete(video_id)
+    except PixforgeError as error:
+        _fail(error)
+    finally:
+        state.db.dispose()
+    refunded = " and refunded" if previous == 5 else ""
+    console.print(f"video {video_id} deleted (was status {previous}){refunded}")
 
 
 def _print(data: dict[str, Any], as_json: bool) -> None:

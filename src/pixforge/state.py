@@ -88,6 +88,7 @@ class AppState:
         public_url = settings.resolved_public_url
         generations = GenerationService(
             db,
+            blobs,
             dispatcher,
             public_url,
             load_prices(settings),

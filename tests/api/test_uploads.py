@@ -79,6 +79,14 @@ def test_bad_images(api: Api, data: bytes, err_code: int) -> None:
     assert "image" in body["ErrMsg"]
 
 
+def test_decompression_bomb_is_refused_over_http(api: Api) -> None:
+    from tests.unit.test_images import _png_header_only
+
+    bomb = _png_header_only(9000, 9000)  # 81 M pixels claimed in well under 2 KB
+    body = api.upload_image(bomb, name="bomb.png")
+    assert body["ErrCode"] == 500030 and "pixels" in body["ErrMsg"], body
+
+
 def test_image_limits_are_settings(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "d", image_max_bytes=5000, image_max_side_px=500)
     with running_server(settings) as server:

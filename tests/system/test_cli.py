@@ -71,3 +71,32 @@ def test_first_serve_creates_a_dev_account_and_prints_the_key_once(tmp_path: Pat
         api.close()
     second_output = sorted(tmp_path.glob("server-*.log"))[-1].read_text()
     assert "shown once" not in second_output
+
+
+def test_delete_sets_status_6_removes_the_file_and_refunds_unfinished(tmp_path: Path) -> None:
+    from tests.cases.generate import VALID_TEXT
+
+    data_dir = tmp_path / "data"
+    port = free_port()
+    key = "pf-delete-test-key-0123456789"
+    with serve(data_dir, port, PIXFORGE_DEV_API_KEY=key):
+        api = Api(f"http://127.0.0.1:{port}", key)
+        done = api.post("/openapi/v2/video/text/generate", VALID_TEXT)["Resp"]["video_id"]
+        url = api.wait(done)["url"]
+        assert cli(data_dir, "videos", "delete", str(done)).returncode == 0
+        result = api.get(f"/openapi/v2/video/result/{done}")["Resp"]
+        assert result["status"] == 6 and result["url"] == ""
+        assert api.http.get(url).status_code == 404
+        assert api.balance() == (1_000_000 - 45, 0)
+        again = cli(data_dir, "videos", "delete", str(done))
+        assert again.returncode == 1 and "already deleted" in again.stderr
+        api.close()
+    with serve(data_dir, port, PIXFORGE_DEV_API_KEY=key, PIXFORGE_WORKERS="0"):
+        api = Api(f"http://127.0.0.1:{port}", key)
+        queued = api.post("/openapi/v2/video/text/generate", VALID_TEXT)["Resp"]["video_id"]
+        assert api.balance() == (1_000_000 - 90, 0)
+        deleted = cli(data_dir, "videos", "delete", str(queued))
+        assert "refunded" in deleted.stdout
+        assert api.get(f"/openapi/v2/video/result/{queued}")["Resp"]["status"] == 6
+        assert api.balance() == (1_000_000 - 45, 0)
+        api.close()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pixforge.media.probe import probe
-from tests.system.test_restart import serve
 from tests.support.server import free_port
+from tests.system.test_restart import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.system

@@ -15,6 +15,7 @@ from pixforge.domain.errors import (
     ConcurrencyLimitError,
     InsufficientCreditsError,
     InternalError,
+    InvalidParameterError,
     NotFoundError,
     UnknownImageError,
 )
@@ -22,10 +23,11 @@ from pixforge.domain.ids import new_public_id
 from pixforge.domain.pricing import PriceTable, video_credits
 from pixforge.domain.rules import ModelRules, Template
 from pixforge.domain.spec import GenerationSpec, Mode, spec_to_json
-from pixforge.domain.status import VideoStatus
+from pixforge.domain.status import VideoStatus, can_transition
 from pixforge.queue.base import Dispatcher
 from pixforge.services.accounts import Caller
 from pixforge.services.idempotency import replayed
+from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import generations as repo
 from pixforge.store import idempotency as replay_repo
@@ -61,6 +63,7 @@ class GenerationService:
     def __init__(
         self,
         db: Database,
+        blobs: BlobStore,
         dispatcher: Dispatcher,
         public_url: str,
         prices: PriceTable,
@@ -70,6 +73,7 @@ class GenerationService:
         concurrency_release_s: float,
     ) -> None:
         self.db = db
+        self.blobs = blobs
         self.dispatcher = dispatcher
         self.public_url = public_url
         self.prices = prices
@@ -214,6 +218,29 @@ class GenerationService:
             modified_at=row.modified_at,
             has_audio=row.has_audio,
         )
+
+    def delete(self, video_id: int) -> int:
+        """Operator delete: status 6 from any status; a generation still in 5 is refunded.
+
+        Returns the status the generation had. The runner's finish is conditional on status 5,
+        so a render still in flight cannot resurrect a deleted generation.
+        """
+        with self.db.write() as conn:
+            row = repo.get_generation(conn, video_id)
+            if row is None:
+                raise NotFoundError(f"video_id: couldn't find video {video_id}")
+            previous = VideoStatus(row.status)
+            if not can_transition(previous, VideoStatus.DELETED):
+                raise InvalidParameterError(f"video_id: video {video_id} is already deleted")
+            now = time.time()
+            repo.set_status(conn, video_id, from_status=row.status, to=VideoStatus.DELETED, now=now)
+            if previous is VideoStatus.GENERATING:
+                account_repo.refund_charge(conn, video_id, now)
+            output_key = repo.output_file_key(conn, video_id)
+        if output_key is not None:
+            self.blobs.delete(output_key)
+        log.info("generation deleted", extra={"video_id": video_id, "was": int(previous)})
+        return int(previous)
 
     def queue_depth(self) -> tuple[int, int]:
         """(queued, running) generations; also proves the database answers."""
