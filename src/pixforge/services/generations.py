@@ -8,7 +8,6 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from pixforge.domain import rules
 from pixforge.domain.errors import (
@@ -26,14 +25,14 @@ from pixforge.domain.spec import GenerationSpec, Mode, spec_to_json
 from pixforge.domain.status import VideoStatus, can_transition
 from pixforge.queue.base import Dispatcher
 from pixforge.services.accounts import Caller
-from pixforge.services.idempotency import replayed
+from pixforge.services.idempotency import replayed, replayed_in
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import generations as repo
 from pixforge.store import idempotency as replay_repo
 from pixforge.store import uploads as upload_repo
 from pixforge.store.accounts import LedgerEntryRow
-from pixforge.store.db import ConflictError, Database
+from pixforge.store.db import ConflictError, Connection, Database
 from pixforge.store.generations import GenerationRow
 
 log = logging.getLogger(__name__)
@@ -97,6 +96,10 @@ class GenerationService:
                 output = rules.output_format(spec, model_rules, duration_s, first_image)
                 account = account_repo.get_account(conn, caller.account_id, for_update=True)
                 assert account is not None
+                # A concurrent twin with this trace id may have committed while we waited.
+                twin = replayed_in(conn, caller.api_key_id, trace_id, fingerprint)
+                if twin is not None:
+                    return int(twin["id"])
                 self._check_concurrency(conn, account.id, account.concurrency_limit)
                 if account.credit_monthly + account.credit_package < cost:
                     raise InsufficientCreditsError(
@@ -168,7 +171,7 @@ class GenerationService:
         return generation_id
 
     def _owned_images(
-        self, conn: Any, caller: Caller, spec: GenerationSpec
+        self, conn: Connection, caller: Caller, spec: GenerationSpec
     ) -> tuple[int, int] | None:
         """Check every referenced image belongs to the caller; return the first one's size."""
         first: tuple[int, int] | None = None
@@ -185,7 +188,7 @@ class GenerationService:
             raise UnknownImageError("img_id: an image is required for this mode")
         return first
 
-    def _check_concurrency(self, conn: Any, account_id: int, limit: int | None) -> None:
+    def _check_concurrency(self, conn: Connection, account_id: int, limit: int | None) -> None:
         cap = limit or self.default_concurrency
         window_start = time.time() - self.concurrency_release_s
         active = repo.count_active(conn, account_id, window_start)

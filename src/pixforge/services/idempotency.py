@@ -9,7 +9,7 @@ from typing import Any
 
 from pixforge.domain.errors import TraceIdConflictError
 from pixforge.store import idempotency as repo
-from pixforge.store.db import Database
+from pixforge.store.db import Connection, Database
 
 
 def request_hash(route: str, body: bytes) -> str:
@@ -28,7 +28,14 @@ def replayed(
 ) -> Mapping[str, Any] | None:
     """The stored answer for this trace id, None when unused; a different body is refused."""
     with db.read() as conn:
-        record = repo.find(conn, api_key_id, trace_id)
+        return replayed_in(conn, api_key_id, trace_id, fingerprint)
+
+
+def replayed_in(
+    conn: Connection, api_key_id: int, trace_id: str, fingerprint: str
+) -> Mapping[str, Any] | None:
+    """Like replayed(), inside a caller's transaction (after it took its locks)."""
+    record = repo.find(conn, api_key_id, trace_id)
     if record is None:
         return None
     if record.request_hash != fingerprint:

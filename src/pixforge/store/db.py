@@ -14,6 +14,8 @@ from pixforge.domain.errors import InternalError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+__all__ = ["ConflictError", "Connection", "Database"]
+
 
 class ConflictError(Exception):
     """A unique or check constraint refused a write (raised by the store, handled by services)."""

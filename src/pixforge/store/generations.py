@@ -95,16 +95,16 @@ def _claimable(now: float) -> object:
 
 
 def next_claimable(conn: Connection, now: float) -> GenerationRow | None:
-    row = (
-        conn.execute(
-            select(generations)
-            .where(_claimable(now))  # type: ignore[arg-type]
-            .order_by(generations.c.created_at)
-            .limit(1)
-        )
-        .mappings()
-        .first()
+    query = (
+        select(generations)
+        .where(_claimable(now))  # type: ignore[arg-type]
+        .order_by(generations.c.created_at)
+        .limit(1)
     )
+    if conn.dialect.name == "postgresql":
+        # Workers on other connections skip rows being claimed instead of queueing behind them.
+        query = query.with_for_update(skip_locked=True)
+    row = conn.execute(query).mappings().first()
     return GenerationRow(**row) if row else None
 
 

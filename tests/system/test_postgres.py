@@ -1,0 +1,84 @@
+"""The API on PostgreSQL (PIXFORGE_DATABASE_URL): lifecycle, exact balances, replay, refunds."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from tests.cases.generate import VALID_TEXT
+from tests.support.media import image_bytes
+from tests.support.server import RunningServer, make_settings, running_server
+
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+pytestmark = pytest.mark.system
+TEXT = "/openapi/v2/video/text/generate"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    name = f"pixforge_{secrets.token_hex(6)}"
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_server(tmp_path: Path, pg_url: str) -> Iterator[RunningServer]:
+    settings = make_settings(tmp_path / "d", database_url=pg_url, workers=2)
+    with running_server(settings) as server:
+        assert server.state.db.engine.dialect.name == "postgresql"
+        yield server
+
+
+def test_every_mode_end_to_end(pg_server: RunningServer) -> None:
+    api = pg_server.api(pg_server.create_account(monthly=1000))
+    first = api.image_id(image_bytes(320, 240))
+    last = api.image_id(image_bytes(320, 240, colour=(5, 5, 5)))
+    base = {k: v for k, v in VALID_TEXT.items() if k != "aspect_ratio"}
+    ids = [
+        api.post(TEXT, VALID_TEXT)["Resp"]["video_id"],
+        api.post("/openapi/v2/video/img/generate", {**base, "img_id": first})["Resp"]["video_id"],
+        api.post(
+            "/openapi/v2/video/transition/generate",
+            {**base, "first_frame_img": first, "last_frame_img": last},
+        )["Resp"]["video_id"],
+        api.post(TEXT, {**VALID_TEXT, "prompt": "gore"})["Resp"]["video_id"],
+    ]
+    results = [api.wait(i) for i in ids]
+    assert [r["status"] for r in results] == [1, 1, 1, 7]
+    assert api.balance() == (1000 - 3 * 45, 0)
+    assert api.http.get(results[0]["url"]).status_code == 200
+    api.close()
+
+
+def test_parallel_submissions_and_replays_stay_exact(tmp_path: Path, pg_url: str) -> None:
+    settings = make_settings(tmp_path / "d", database_url=pg_url, workers=0)
+    with running_server(settings) as server:
+        account = server.create_account(monthly=450, package=450, concurrency=100)
+        api = server.api(account)
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            codes = Counter(pool.map(lambda _: api.post(TEXT, VALID_TEXT)["ErrCode"], range(50)))
+        assert codes == {0: 20, 500090: 30}
+        assert api.balance() == (0, 0)
+        server.state.accounts.grant_credits(account.account_id, monthly=45)
+        trace_id = str(uuid.uuid4())
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            answers = list(pool.map(lambda _: api.post(TEXT, VALID_TEXT, trace_id), range(10)))
+        assert all(a == answers[0] for a in answers) and answers[0]["ErrCode"] == 0
+        assert api.balance() == (0, 0)
+        with server.state.db.read() as conn:
+            count = conn.execute(text("SELECT COUNT(*) FROM generations")).scalar_one()
+        assert count == 21
+        api.close()
