@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     worker_poll_s: float = Field(default=1.0, gt=0)
     moderation_enabled: bool = True
     moderation_terms_file: Path | None = None
+    templates_file: Path | None = None
+    preview_caption: bool = False
 
     # -- uploads and URL fetches
     max_request_bytes: int = Field(default=60 * MIB, gt=0)

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pixforge.config import Settings
 from pixforge.domain.moderation import DEFAULT_TERMS, ModerationPolicy, parse_terms_file
 from pixforge.domain.pricing import PriceTable
-from pixforge.domain.rules import DEFAULT_TEMPLATES, MODELS
+from pixforge.domain.rules import (
+    ALL_QUALITIES,
+    DEFAULT_TEMPLATES,
+    MODELS,
+    Template,
+    validate_template,
+)
+from pixforge.engines.base import EngineConfig
 from pixforge.engines.registry import build_engine
 from pixforge.media.encode import EncoderSettings
 from pixforge.media.fetch import FetchLimits
@@ -33,6 +40,21 @@ def load_prices(settings: Settings) -> PriceTable:
     if settings.pricing_file is None:
         return PriceTable()
     return PriceTable.from_mapping(json.loads(settings.pricing_file.read_text()))
+
+
+def load_templates(settings: Settings) -> dict[int, Template]:
+    """The effect catalogue: the built-in one, or a JSON list from PIXFORGE_TEMPLATES_FILE."""
+    if settings.templates_file is None:
+        entries = list(DEFAULT_TEMPLATES)
+    else:
+        raw = json.loads(settings.templates_file.read_text())
+        if not isinstance(raw, list):
+            raise ValueError("the templates file must hold a JSON list")
+        entries = [
+            Template(**{**item, "qualities": tuple(item.get("qualities", ALL_QUALITIES))})
+            for item in raw
+        ]
+    return {t.template_id: validate_template(t) for t in entries}
 
 
 def load_moderation(settings: Settings) -> ModerationPolicy:
@@ -70,13 +92,17 @@ class AppState:
             threads=settings.encoder_threads,
         )
         moderation = load_moderation(settings)
+        templates = load_templates(settings)
+        engine_config = EngineConfig(
+            encoder=encoder, templates=templates, caption=settings.preview_caption
+        )
         owner = new_owner_id()
 
         def runner_for(index: int) -> Runner:
             return Runner(
                 db,
                 blobs,
-                build_engine(settings.engine, encoder),
+                build_engine(settings.engine, engine_config),
                 moderation,
                 metrics,
                 owner=f"{owner}:{index}",
@@ -93,7 +119,7 @@ class AppState:
             public_url,
             load_prices(settings),
             MODELS,
-            {t.template_id: t for t in DEFAULT_TEMPLATES},
+            templates,
             settings.default_concurrency,
             settings.concurrency_release_s,
         )

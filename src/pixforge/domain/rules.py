@@ -127,20 +127,101 @@ MODELS: Mapping[str, ModelRules] = {
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """An effect template: a preset with its own length and allowed qualities."""
+    """An effect template: a preset (camera move, style, overlay) with its own length and
+    allowed qualities."""
 
     template_id: int
     name: str
     qualities: tuple[str, ...]
     duration_s: int = 5
+    camera: str = ""
+    style: str = ""
+    effect: str = ""  # one of TEMPLATE_EFFECTS
+    prompt: str = ""
 
+
+TEMPLATE_EFFECTS = ("", "pulse", "vignette", "shake", "flash")
+ALL_QUALITIES = ("360p", "540p", "720p", "1080p")
 
 DEFAULT_TEMPLATES: tuple[Template, ...] = (
-    Template(302325299692608, "Zoom burst", ("360p", "540p", "720p", "1080p")),
-    Template(302325299692609, "Slow dolly", ("360p", "540p", "720p", "1080p")),
-    Template(315446315336768, "Neon pulse", ("360p", "540p")),
-    Template(315446315336769, "Comic pop", ("360p", "540p", "720p")),
+    Template(
+        302325299692608,
+        "Zoom burst",
+        ALL_QUALITIES,
+        5,
+        "quickly_zoom_in",
+        "",
+        "flash",
+        "a sudden burst toward the subject",
+    ),
+    Template(
+        302325299692609,
+        "Slow dolly",
+        ALL_QUALITIES,
+        5,
+        "super_dolly_out",
+        "",
+        "vignette",
+        "a slow cinematic pull back",
+    ),
+    Template(
+        315446315336768,
+        "Neon pulse",
+        ("360p", "540p"),
+        5,
+        "camera_rotation",
+        "cyberpunk",
+        "pulse",
+        "neon lights pulsing to the beat",
+    ),
+    Template(
+        315446315336769,
+        "Comic pop",
+        ("360p", "540p", "720p"),
+        4,
+        "zoom_in",
+        "comic",
+        "shake",
+        "a comic-book panel that pops",
+    ),
+    Template(
+        315446315336770,
+        "Clay world",
+        ALL_QUALITIES,
+        5,
+        "robo_arm",
+        "clay",
+        "",
+        "everything turns to modelling clay",
+    ),
+    Template(
+        315446315336771,
+        "Anime dream",
+        ("360p", "540p", "720p"),
+        5,
+        "smooth_zoom_in",
+        "anime",
+        "vignette",
+        "a soft anime daydream",
+    ),
 )
+
+
+def validate_template(template: Template) -> Template:
+    """Check a catalogue entry (from config) against the value tables; raise ValueError."""
+    if not 0 < template.template_id <= ID_MAX:
+        raise ValueError(f"template {template.template_id}: id out of range")
+    if not template.qualities or set(template.qualities) - set(QUALITY_SHORT_SIDE_PX):
+        raise ValueError(f"template {template.template_id}: bad qualities {template.qualities}")
+    if not 1 <= template.duration_s <= 15:
+        raise ValueError(f"template {template.template_id}: duration must be 1..15 s")
+    if template.camera not in (*NO_CAMERA_MOVEMENT, *CAMERA_MOVEMENTS):
+        raise ValueError(f"template {template.template_id}: unknown camera {template.camera!r}")
+    if template.style and template.style not in STYLES:
+        raise ValueError(f"template {template.template_id}: unknown style {template.style!r}")
+    if template.effect not in TEMPLATE_EFFECTS:
+        raise ValueError(f"template {template.template_id}: unknown effect {template.effect!r}")
+    return template
 
 
 def _join(values: tuple[str, ...] | frozenset[int]) -> str:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from pixforge.domain.rules import Template
 from pixforge.domain.spec import RenderJob
+from pixforge.media.encode import EncoderSettings
 
 ProgressFn = Callable[[float], None]
 """Called with the fraction done (0.0–1.0); may raise to cancel the render."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """What every engine is built with (from Settings), once per worker."""
+
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    templates: Mapping[int, Template] = field(default_factory=dict)
+    caption: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from pixforge.engines.base import Engine
-from pixforge.media.encode import EncoderSettings
+from pixforge.engines.base import Engine, EngineConfig
 
 
 class UnknownEngineError(ValueError):
     """The configured engine name is not registered."""
 
 
-def _build_preview(encoder: EncoderSettings) -> Engine:
+def _build_preview(config: EngineConfig) -> Engine:
     from pixforge.engines.preview.engine import PreviewEngine
 
-    return PreviewEngine(encoder)
+    return PreviewEngine(config)
 
 
-ENGINES: Mapping[str, Callable[[EncoderSettings], Engine]] = {"preview": _build_preview}
+ENGINES: Mapping[str, Callable[[EngineConfig], Engine]] = {"preview": _build_preview}
 
 
-def build_engine(name: str, encoder: EncoderSettings) -> Engine:
+def build_engine(name: str, config: EngineConfig) -> Engine:
     try:
         builder = ENGINES[name]
     except KeyError as error:
         raise UnknownEngineError(
             f"unknown engine {name!r}; available: {', '.join(ENGINES)}"
         ) from error
-    return builder(encoder)
+    return builder(config)

@@ -10,6 +10,9 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
+AUDIO_RATE_HZ = 48_000
+AUDIO_CHUNK = 1024
+
 
 @dataclass(frozen=True, slots=True)
 class EncoderSettings:
@@ -22,7 +25,13 @@ class VideoEncoder:
     """Write RGB frames one by one; nothing is buffered beyond the encoder's own lookahead."""
 
     def __init__(
-        self, path: Path, width: int, height: int, fps: int, settings: EncoderSettings
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        fps: int,
+        settings: EncoderSettings,
+        audio: NDArray[np.float32] | None = None,
     ) -> None:
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs even sides, got {width}x{height}")
@@ -49,6 +58,26 @@ class VideoEncoder:
             "threads": str(settings.threads),
         }
         self._stream = stream
+        if audio is not None:
+            # Audio is short and small: encode it all first; the muxer interleaves by timestamp.
+            self._write_audio(audio)
+
+    def _write_audio(self, samples: NDArray[np.float32]) -> None:
+        """Mono float samples in [-1, 1] at AUDIO_RATE_HZ, as an AAC track."""
+        stream = self._container.add_stream("aac", rate=AUDIO_RATE_HZ)
+        stream.layout = "mono"
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact
+        clipped = np.clip(samples, -1.0, 1.0).astype(np.float32)
+        for start in range(0, len(clipped), AUDIO_CHUNK):
+            frame = av.AudioFrame.from_ndarray(
+                clipped[None, start : start + AUDIO_CHUNK], format="fltp", layout="mono"
+            )
+            frame.sample_rate = AUDIO_RATE_HZ
+            frame.pts = start
+            for packet in stream.encode(frame):
+                self._container.mux(packet)
+        for packet in stream.encode(None):
+            self._container.mux(packet)
 
     def write(self, frame: NDArray[np.uint8]) -> None:
         if frame.shape != (self.height, self.width, 3):

@@ -1,37 +1,35 @@
-"""Preview engine: a deterministic CPU renderer (not an AI model) honouring size, length and inputs.
+"""Preview engine: a deterministic CPU renderer (not an AI model) honouring every request option.
 
-Text-to-video draws a procedural scene from (prompt, seed); image-to-video moves a camera over the
-uploaded image starting exactly on it; transitions dissolve from the first image to the last.
+Text-to-video draws a procedural scene from (prompt, seed); image-to-video moves the requested
+camera over the uploaded image starting exactly on it; transitions morph the first image into the
+last along optical flow. Style, effect template, watermark, caption and sound are applied on top.
+Frames stream into the encoder one at a time, so memory stays flat whatever the duration.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 
+from pixforge.domain.rules import Template
 from pixforge.domain.spec import Mode, RenderJob
-from pixforge.engines.base import ProgressFn, RenderResult
-from pixforge.media.encode import EncoderSettings, VideoEncoder
+from pixforge.engines.base import EngineConfig, ProgressFn, RenderResult
+from pixforge.engines.preview._cv import cv2, u8
+from pixforge.engines.preview.audio import synthesize
+from pixforge.engines.preview.camera import camera_frames, moving_camera, path_for
+from pixforge.engines.preview.overlay import Patch, caption, watermark
+from pixforge.engines.preview.scene import SceneParams, scene_frames
+from pixforge.engines.preview.styles import STYLES
+from pixforge.engines.preview.transition import transition_frames
+from pixforge.media.encode import VideoEncoder
 from pixforge.media.images import cover, load_rgb
 
 Frame = NDArray[np.uint8]
-
-
-def _ease(t: float) -> float:
-    """Smoothstep: zero velocity at both ends."""
-    return t * t * (3.0 - 2.0 * t)
-
-
-def _rng(job: RenderJob) -> np.random.Generator:
-    key = f"{job.spec.prompt}\x00{job.spec.negative_prompt}\x00{job.seed}\x00{job.spec.model}"
-    digest = hashlib.sha256(key.encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+FAST_SPEED = 2.0
 
 
 class PreviewEngine:
@@ -39,106 +37,113 @@ class PreviewEngine:
 
     name = "preview"
 
-    def __init__(self, encoder: EncoderSettings) -> None:
-        self.encoder = encoder
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
 
     def render(self, job: RenderJob, out_path: Path, progress: ProgressFn) -> RenderResult:
-        out = job.output
-        frames = self._frames(job)
-        with VideoEncoder(out_path, out.width, out.height, out.fps, self.encoder) as encoder:
+        spec, out = job.spec, job.output
+        template = self.config.templates.get(spec.template_id) if spec.template_id else None
+        frames = self._finished_frames(job, template)
+        audio = None
+        if spec.sound_effect_switch:
+            content = spec.sound_effect_content or (template.prompt if template else spec.prompt)
+            audio = synthesize(content, job.seed, out.duration_s)
+        encoder_settings = self.config.encoder
+        with VideoEncoder(
+            out_path, out.width, out.height, out.fps, encoder_settings, audio=audio
+        ) as encoder:
             step = max(1, out.frame_count // 20)
             for index, frame in enumerate(frames):
                 encoder.write(frame)
                 if index % step == 0:
                     progress(index / out.frame_count)
         progress(1.0)
-        return RenderResult(has_audio=False)
+        return RenderResult(has_audio=audio is not None)
 
     def close(self) -> None:
         """Nothing to release: the preview engine holds no model."""
 
-    def _frames(self, job: RenderJob) -> Iterator[Frame]:
-        if job.spec.mode is Mode.TEXT:
-            return _text_frames(job)
-        if job.spec.mode is Mode.IMAGE:
-            return _image_frames(job)
-        return _transition_frames(job)
+    def _finished_frames(self, job: RenderJob, template: Template | None) -> Iterator[Frame]:
+        spec, out = job.spec, job.output
+        speed = FAST_SPEED if spec.motion_mode == "fast" else 1.0
+        camera_name = spec.camera_movement if spec.camera_movement not in ("", "default") else ""
+        if template is not None and not camera_name:
+            camera_name = template.camera
+        path = path_for(camera_name, job.seed)
+        if spec.mode is Mode.TEXT:
+            prompt = spec.prompt or (template.prompt if template else "")
+            scene = scene_frames(
+                prompt,
+                spec.negative_prompt,
+                job.seed,
+                SceneParams(out.width, out.height, out.frame_count, speed),
+            )
+            frames = moving_camera(scene, out.frame_count, path, speed) if camera_name else scene
+        elif spec.mode is Mode.IMAGE:
+            image = cover(load_rgb(Path(job.images[0].path)), out.width, out.height)
+            frames = camera_frames(image, out.frame_count, path, speed)
+        else:
+            first = cover(load_rgb(Path(job.images[0].path)), out.width, out.height)
+            last = cover(load_rgb(Path(job.images[-1].path)), out.width, out.height)
+            frames = transition_frames(first, last, out.frame_count)
+        style = spec.style or (template.style if template else "")
+        effect = template.effect if template else ""
+        patches: list[Patch] = []
+        if self.config.caption and spec.prompt:
+            patches.append(caption(spec.prompt, out.width, out.height))
+        if spec.water_mark:
+            patches.append(watermark(out.width, out.height))
+        return _post(frames, style, effect, patches, out.frame_count)
 
 
-def _text_frames(job: RenderJob) -> Iterator[Frame]:
-    out = job.output
-    rng = _rng(job)
-    colours = rng.integers(30, 230, size=(3, 3)).astype(np.float32)
-    ys = np.linspace(0.0, 1.0, out.height, dtype=np.float32)[:, None, None]
-    xs = np.linspace(0.0, 1.0, out.width, dtype=np.float32)[None, :, None]
-    # A diagonal three-colour gradient, twice as wide as the frame so it can scroll seamlessly.
-    wide_x = np.linspace(0.0, 2.0, out.width * 2, dtype=np.float32)[None, :, None]
-    phase = (wide_x + ys * 0.5) * math.pi
-    weight = (np.sin(phase) + 1.0) / 2.0
-    gradient = colours[0] * weight + colours[1] * (1.0 - weight)
-    gradient = gradient * 0.8 + colours[2] * 0.2 * ys
-    base = np.clip(gradient, 0, 255).astype(np.uint8)
-    blobs = rng.random((4, 5)).astype(np.float32)
-    blob_colour = rng.integers(120, 256, size=(4, 3)).astype(np.float32)
-    radius = max(4.0, min(out.width, out.height) * 0.12)
-    for index in range(out.frame_count):
-        t = index / max(1, out.frame_count - 1)
-        shift = round(_ease(t) * out.width * 0.5)
-        frame = base[:, shift : shift + out.width].astype(np.float32)
-        for blob, colour in zip(blobs, blob_colour, strict=True):
-            cx = (blob[0] + blob[2] * 0.6 * math.sin(2 * math.pi * (t + blob[4]))) % 1.0
-            cy = (blob[1] + blob[3] * 0.4 * math.cos(2 * math.pi * (t + blob[4]))) % 1.0
-            _add_blob(frame, xs, ys, cx, cy, radius, colour, out.width, out.height)
-        yield np.clip(frame, 0, 255).astype(np.uint8)
+def _post(
+    frames: Iterator[Frame], style: str, effect: str, patches: list[Patch], frame_count: int
+) -> Iterator[Frame]:
+    style_filter = STYLES.get(style)
+    vignette = _vignette(frames) if effect == "vignette" else None
+    total = max(1, frame_count - 1)
+    for index, frame in enumerate(frames if vignette is None else vignette[1]):
+        if style_filter is not None:
+            frame = style_filter(frame)
+        if effect:
+            frame = _effect(frame, effect, index / total, vignette[0] if vignette else None)
+        if patches:
+            frame = np.ascontiguousarray(frame).copy()
+            for patch in patches:
+                patch.apply(frame)
+        yield frame
 
 
-def _add_blob(
-    frame: NDArray[np.float32],
-    xs: NDArray[np.float32],
-    ys: NDArray[np.float32],
-    cx: float,
-    cy: float,
-    radius: float,
-    colour: NDArray[np.float32],
-    width: int,
-    height: int,
-) -> None:
-    """Blend a soft disc into the frame, touching only its bounding box."""
-    px, py = cx * width, cy * height
-    x0, x1 = max(0, int(px - radius)), min(width, int(px + radius) + 1)
-    y0, y1 = max(0, int(py - radius)), min(height, int(py + radius) + 1)
-    if x0 >= x1 or y0 >= y1:
-        return
-    dx = xs[:, x0:x1] * width - px
-    dy = ys[y0:y1] * height - py
-    alpha = np.clip(1.0 - np.sqrt(dx * dx + dy * dy) / radius, 0.0, 1.0) * 0.7
-    region = frame[y0:y1, x0:x1]
-    region += (colour - region) * alpha
+def _vignette(frames: Iterator[Frame]) -> tuple[NDArray[np.float32], Iterator[Frame]]:
+    first = next(frames)
+    height, width = first.shape[:2]
+    ys, xs = np.ogrid[:height, :width]
+    r2 = ((xs - width / 2) / (width / 2)) ** 2 + ((ys - height / 2) / (height / 2)) ** 2
+    mask = np.clip(1.0 - 0.45 * r2, 0.35, 1.0).astype(np.float32)[..., None]
+
+    def chained() -> Iterator[Frame]:
+        yield first
+        yield from frames
+
+    return mask, chained()
 
 
-def _image_frames(job: RenderJob) -> Iterator[Frame]:
-    out = job.output
-    base_array = cover(load_rgb(Path(job.images[0].path)), out.width, out.height)
-    base = Image.fromarray(base_array)
-    yield base_array
-    zoom_end = 1.12 if job.spec.motion_mode == "fast" else 1.06
-    for index in range(1, out.frame_count):
-        t = _ease(index / max(1, out.frame_count - 1))
-        scale = 1.0 + (zoom_end - 1.0) * t
-        box_w, box_h = out.width / scale, out.height / scale
-        left, top = (out.width - box_w) / 2, (out.height - box_h) / 2
-        frame = base.resize(
-            (out.width, out.height),
-            Image.Resampling.BILINEAR,
-            box=(left, top, left + box_w, top + box_h),
+def _effect(frame: Frame, effect: str, t: float, mask: NDArray[np.float32] | None) -> Frame:
+    if effect == "vignette" and mask is not None:
+        return (frame.astype(np.float32) * mask).astype(np.uint8)
+    if effect == "pulse":
+        gain = 1.0 + 0.18 * math.sin(2 * math.pi * 2.0 * t) ** 2
+        return u8(cv2.convertScaleAbs(frame, alpha=gain, beta=0))
+    if effect == "flash":
+        flash = max(0.0, 1.0 - abs(t - 0.3) / 0.08)
+        return u8(
+            cv2.addWeighted(frame, 1.0 - 0.6 * flash, np.full_like(frame, 255), 0.6 * flash, 0)
         )
-        yield np.asarray(frame, dtype=np.uint8)
-
-
-def _transition_frames(job: RenderJob) -> Iterator[Frame]:
-    out = job.output
-    first = cover(load_rgb(Path(job.images[0].path)), out.width, out.height).astype(np.float32)
-    last = cover(load_rgb(Path(job.images[1].path)), out.width, out.height).astype(np.float32)
-    for index in range(out.frame_count):
-        t = _ease(index / max(1, out.frame_count - 1))
-        yield np.clip(first * (1.0 - t) + last * t + 0.5, 0, 255).astype(np.uint8)
+    if effect == "shake":
+        height, width = frame.shape[:2]
+        amplitude = 0.012 * min(width, height) * (1.0 - t)
+        dx = amplitude * math.sin(2 * math.pi * 7 * t)
+        dy = amplitude * math.cos(2 * math.pi * 5 * t)
+        matrix = np.array([[1.03, 0, dx - width * 0.015], [0, 1.03, dy - height * 0.015]])
+        return u8(cv2.warpAffine(frame, matrix, (width, height), borderMode=cv2.BORDER_REFLECT_101))
+    return frame
