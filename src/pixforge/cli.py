@@ -267,6 +267,123 @@ def videos_delete(video_id: int, data_dir: DataDirOption = None) -> None:
     console.print(f"video {video_id} deleted (was status {previous}){refunded}")
 
 
+@app.command()
+def render(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the MP4")],
+    prompt: Annotated[str, typer.Option(help="Prompt")] = "",
+    image: Annotated[
+        list[Path] | None,
+        typer.Option(help="Input image; once for image-to-video, twice for a transition"),
+    ] = None,
+    model: Annotated[str, typer.Option(help="Model name")] = "v4.5",
+    quality: Annotated[str, typer.Option(help="360p, 540p, 720p or 1080p")] = "540p",
+    duration: Annotated[int, typer.Option(help="Seconds")] = 5,
+    aspect_ratio: Annotated[str, typer.Option(help="Text-to-video aspect ratio")] = "16:9",
+    camera: Annotated[str, typer.Option(help="camera_movement value")] = "",
+    style: Annotated[str, typer.Option(help="style value")] = "",
+    motion: Annotated[str, typer.Option(help="normal or fast")] = "normal",
+    seed: Annotated[int, typer.Option(help="Seed")] = 0,
+    negative_prompt: Annotated[str, typer.Option(help="Negative prompt")] = "",
+    template_id: Annotated[int | None, typer.Option(help="Effect template id")] = None,
+    water_mark: Annotated[bool, typer.Option("--water-mark", help="Add the watermark")] = False,
+    sound: Annotated[str | None, typer.Option(help="Add sound, described by this text")] = None,
+    name: Annotated[str | None, typer.Option(help="File name without .mp4")] = None,
+) -> None:
+    """Render a request offline with the configured engine, without a server."""
+    from pixforge.domain import rules
+    from pixforge.domain.spec import GenerationSpec, ImageRef, Mode, RenderJob
+    from pixforge.engines.base import EngineConfig
+    from pixforge.engines.registry import build_engine
+    from pixforge.media.encode import EncoderSettings
+    from pixforge.media.images import ImageLimits, ImageRejectedError, inspect_image
+    from pixforge.media.probe import probe
+    from pixforge.state import load_templates
+
+    settings = _settings()
+    images = image or []
+    mode = {0: Mode.TEXT, 1: Mode.IMAGE, 2: Mode.TRANSITION}.get(len(images))
+    if mode is None:
+        err_console.print("[red]error:[/red] --image takes one or two files")
+        raise typer.Exit(code=2)
+    limits = ImageLimits(
+        settings.image_max_bytes,
+        settings.image_max_side_px,
+        settings.image_min_side_px,
+        settings.image_max_pixels,
+    )
+    refs = []
+    for path in images:
+        try:
+            info = inspect_image(path.read_bytes(), limits)
+        except (OSError, ImageRejectedError) as error:
+            err_console.print(f"[red]error:[/red] {path}: {error}")
+            raise typer.Exit(code=2) from error
+        refs.append(ImageRef(str(path), info.width, info.height))
+    spec = GenerationSpec(
+        mode=mode,
+        model=model,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        quality=quality,
+        duration_s=duration,
+        aspect_ratio=aspect_ratio if mode is Mode.TEXT else None,
+        motion_mode=motion,
+        seed=seed,
+        style=style,
+        camera_movement=camera,
+        template_id=template_id,
+        water_mark=water_mark,
+        sound_effect_switch=sound is not None,
+        sound_effect_content=sound or "",
+        image_ids=tuple(range(1, len(refs) + 1)),
+    )
+    templates = load_templates(settings)
+    try:
+        model_rules = rules.validate(spec, rules.MODELS, templates)
+    except PixforgeError as error:
+        _fail(error)
+    length = rules.effective_duration_s(spec, templates)
+    first = (refs[0].width, refs[0].height) if refs else None
+    output = rules.output_format(spec, model_rules, length, first)
+    encoder = EncoderSettings(
+        settings.encoder_preset, settings.encoder_crf, settings.encoder_threads
+    )
+    engine = build_engine(
+        settings.engine,
+        EngineConfig(encoder=encoder, templates=templates, caption=settings.preview_caption),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    default_name = f"{mode.value}-{camera or style or 'plain'}-{seed}"
+    target = out / f"{name or default_name}.mp4"
+    engine.render(RenderJob(0, spec, seed, output, tuple(refs)), target, lambda _: None)
+    media = probe(target)
+    console.print(
+        f"{target} {output.width}x{output.height} {media.duration_s:.2f} s "
+        f"{target.stat().st_size} bytes{' with audio' if media.audio else ''}",
+        highlight=False,
+    )
+
+
+@app.command("contact-sheet")
+def contact_sheet_command(
+    video: Path,
+    out: Annotated[Path | None, typer.Option(help="PNG path (default: next to the video)")] = None,
+    columns: Annotated[int, typer.Option(help="Frames per row")] = 4,
+    rows: Annotated[int, typer.Option(help="Rows")] = 3,
+    width: Annotated[int, typer.Option(help="Thumbnail width in pixels")] = 240,
+) -> None:
+    """Write a PNG grid of evenly spaced frames of a video."""
+    from pixforge.media.contact_sheet import contact_sheet
+
+    target = out or video.with_suffix(".png")
+    try:
+        contact_sheet(video, target, columns, rows, width)
+    except (OSError, ValueError) as error:
+        err_console.print(f"[red]error:[/red] {video}: {error}")
+        raise typer.Exit(code=2) from error
+    console.print(str(target), highlight=False)
+
+
 def _print(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
         console.print_json(json.dumps(data))

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     fetch_allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # -- encoder
-    encoder_preset: str = "veryfast"
+    encoder_preset: str = "superfast"
     encoder_crf: int = Field(default=23, ge=0, le=51)
     encoder_threads: int = Field(default=2, ge=1)
 

@@ -21,9 +21,11 @@ def contact_sheet(
     with av.open(str(video)) as container:
         for index, frame in enumerate(container.decode(video=0)):
             if index in wanted:
-                image = frame.to_image()
+                image = Image.fromarray(frame.to_ndarray(format="rgb24"))
                 height = max(1, round(image.height * thumb_width / image.width))
-                thumbs.append((index, image.resize((thumb_width, height), Image.Resampling.BILINEAR)))
+                thumbs.append(
+                    (index, image.resize((thumb_width, height), Image.Resampling.BILINEAR))
+                )
     if not thumbs:
         raise ValueError(f"{video} has no video frames")
     thumb_h = thumbs[0][1].height

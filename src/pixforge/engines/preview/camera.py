@@ -215,8 +215,8 @@ def _warped(
         sy = height / 2 + ny * factor * height / 2
     else:  # "breathe": the middle of the frame sways, the borders stay put
         weight = np.exp(-r2 * 2.5)
-        sx = xs + weight * 0.012 * width * math.sin(2 * math.pi * progress)
-        sy = ys + weight * 0.01 * height * math.sin(4 * math.pi * progress)
+        sx = xs + weight * 0.035 * width * math.sin(math.pi * progress)
+        sy = ys + weight * 0.02 * height * math.sin(2 * math.pi * progress)
     map_x = (matrix[0, 0] * sx + matrix[0, 1] * sy + matrix[0, 2]).astype(np.float32)
     map_y = (matrix[1, 0] * sx + matrix[1, 1] * sy + matrix[1, 2]).astype(np.float32)
     return u8(cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101))

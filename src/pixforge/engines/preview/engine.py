@@ -25,7 +25,7 @@ from pixforge.engines.preview.overlay import Patch, caption, watermark
 from pixforge.engines.preview.scene import SceneParams, scene_frames
 from pixforge.engines.preview.styles import STYLES
 from pixforge.engines.preview.transition import transition_frames
-from pixforge.media.encode import VideoEncoder
+from pixforge.media.encode import VideoEncoder, prefetched
 from pixforge.media.images import cover, load_rgb
 
 Frame = NDArray[np.uint8]
@@ -53,7 +53,7 @@ class PreviewEngine:
             out_path, out.width, out.height, out.fps, encoder_settings, audio=audio
         ) as encoder:
             step = max(1, out.frame_count // 20)
-            for index, frame in enumerate(frames):
+            for index, frame in enumerate(prefetched(frames, depth=4)):
                 encoder.write(frame)
                 if index % step == 0:
                     progress(index / out.frame_count)
