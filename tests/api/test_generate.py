@@ -178,3 +178,13 @@ def test_effect_template_uses_its_own_length(api: Api) -> None:
     }
     result = generate(api, "/openapi/v2/video/img/generate", body)
     assert (result["outputWidth"], result["outputHeight"]) == (540, 540)
+
+
+def test_sound_effect_gives_an_audio_track_and_has_audio(api: Api, tmp_path: Path) -> None:
+    body = {**VALID_TEXT, "sound_effect_switch": True, "sound_effect_content": "rain on a roof"}
+    result = generate(api, "/openapi/v2/video/text/generate", body)
+    assert result["has_audio"] is True
+    info = probe(download(api, result, tmp_path))
+    assert info.audio is not None and info.audio.codec == "aac"
+    silent = generate(api, "/openapi/v2/video/text/generate", VALID_TEXT)
+    assert silent["has_audio"] is False
