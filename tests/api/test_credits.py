@@ -65,7 +65,7 @@ def test_failed_generation_ends_in_8_and_refunds(server: RunningServer) -> None:
     found[0].unlink()  # the input vanished from storage: the render must fail cleanly
     body = {**VALID_TEXT, "img_id": uploaded["img_id"]}
     answer = api.post("/openapi/v2/video/img/generate", body)
-    assert answer["ErrCode"] == 0 and api.balance() == (0, 15)
+    assert answer["ErrCode"] == 0
     result = api.wait(answer["Resp"]["video_id"])
     assert result["status"] == 8
     assert api.balance() == (30, 30)
@@ -75,6 +75,14 @@ def test_failed_generation_ends_in_8_and_refunds(server: RunningServer) -> None:
             {"g": answer["Resp"]["video_id"]},
         ).scalars()
         assert sorted(kinds) == ["charge", "refund"]
+        charge = conn.execute(
+            text(
+                "SELECT delta_monthly, delta_package FROM ledger WHERE generation_id = :g "
+                "AND kind = 'charge'"
+            ),
+            {"g": answer["Resp"]["video_id"]},
+        ).one()
+        assert tuple(charge) == (-30, -15), "monthly first, then package"
     api.close()
 
 
