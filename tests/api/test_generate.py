@@ -188,3 +188,20 @@ def test_sound_effect_gives_an_audio_track_and_has_audio(api: Api, tmp_path: Pat
     assert info.audio is not None and info.audio.codec == "aac"
     silent = generate(api, "/openapi/v2/video/text/generate", VALID_TEXT)
     assert silent["has_audio"] is False
+
+
+def test_progress_is_reported_while_generating(api: Api) -> None:
+    import time
+
+    body = {**VALID_TEXT, "model": "v5", "quality": "1080p", "duration": 8}
+    video_id = api.post("/openapi/v2/video/text/generate", body)["Resp"]["video_id"]
+    seen = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        resp = api.get(f"/openapi/v2/video/result/{video_id}")["Resp"]
+        if resp["status"] != 5:
+            break
+        seen.add(resp["progress"])
+        time.sleep(0.2)
+    assert resp["status"] == 1 and resp["progress"] == 100
+    assert any(0 < p < 100 for p in seen), seen

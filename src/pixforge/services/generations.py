@@ -56,6 +56,7 @@ class GenerationView:
     created_at: float
     modified_at: float
     has_audio: bool
+    progress_percent: int
 
 
 class GenerationService:
@@ -134,6 +135,7 @@ class GenerationService:
                         output_size_bytes=None,
                         has_audio=False,
                         attempts=0,
+                        progress=0.0,
                         lease_owner=None,
                         lease_expires_at=None,
                         error=None,
@@ -220,6 +222,7 @@ class GenerationService:
             created_at=row.created_at,
             modified_at=row.modified_at,
             has_audio=row.has_audio,
+            progress_percent=round(row.progress * 100),
         )
 
     def delete(self, video_id: int) -> int:

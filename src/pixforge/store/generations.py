@@ -35,6 +35,7 @@ class GenerationRow:
     output_size_bytes: int | None
     has_audio: bool
     attempts: int
+    progress: float
     lease_owner: str | None
     lease_expires_at: float | None
     error: str | None
@@ -125,8 +126,16 @@ def claim(conn: Connection, generation_id: int, owner: str, now: float, lease_s:
 
 
 def renew_lease(
-    conn: Connection, generation_id: int, owner: str, now: float, lease_s: float
+    conn: Connection,
+    generation_id: int,
+    owner: str,
+    now: float,
+    lease_s: float,
+    progress: float | None = None,
 ) -> bool:
+    values: dict[str, object] = {"lease_expires_at": now + lease_s}
+    if progress is not None:
+        values["progress"] = min(1.0, max(0.0, progress))
     result = conn.execute(
         update(generations)
         .where(
@@ -134,7 +143,7 @@ def renew_lease(
             generations.c.status == GENERATING,
             generations.c.lease_owner == owner,
         )
-        .values(lease_expires_at=now + lease_s)
+        .values(**values)
     )
     return result.rowcount == 1
 
@@ -179,6 +188,7 @@ def finish(
             output_size_bytes=output_size_bytes,
             has_audio=has_audio,
             error=error,
+            progress=1.0 if status == 1 else generations.c.progress,
             lease_owner=None,
             lease_expires_at=None,
             modified_at=now,

@@ -107,6 +107,8 @@ generations = Table(
     Column("output_size_bytes", BigInteger, nullable=True),
     Column("has_audio", Boolean, nullable=False, default=False),
     Column("attempts", Integer, nullable=False, default=0),
+    # Render progress 0.0-1.0, written with each lease renewal (an extension field on results).
+    Column("progress", Float, nullable=False, default=0.0, server_default="0"),
     Column("lease_owner", String(80), nullable=True),
     Column("lease_expires_at", Float, nullable=True),
     Column("error", Text, nullable=True),

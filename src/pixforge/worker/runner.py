@@ -29,6 +29,8 @@ from pixforge.store.generations import GenerationRow
 from pixforge.store.uploads import FileRow
 
 log = logging.getLogger(__name__)
+# How often a running render writes its progress (and renews its lease, if that is sooner).
+PROGRESS_INTERVAL_S = 1.0
 
 
 def new_owner_id() -> str:
@@ -131,9 +133,12 @@ class Runner:
         scratch = self.blobs.scratch_dir() / f"render-{row.id}-{uuid.uuid4().hex}.mp4"
         try:
             job = self._job(row)
-            with _Heartbeat(lambda: self._renew(row.id), self.lease_s / 3) as heartbeat:
+            done = [0.0]
+            interval_s = min(self.lease_s / 3, PROGRESS_INTERVAL_S)
+            with _Heartbeat(lambda: self._renew(row.id, done[0]), interval_s) as heartbeat:
 
-                def progress(_fraction: float) -> None:
+                def progress(fraction: float) -> None:
+                    done[0] = fraction
                     if heartbeat.lost:
                         raise LeaseLostError(f"lease on {row.id} was lost")
 
@@ -155,9 +160,11 @@ class Runner:
         finally:
             scratch.unlink(missing_ok=True)
 
-    def _renew(self, generation_id: int) -> bool:
+    def _renew(self, generation_id: int, progress: float) -> bool:
         with self.db.write() as conn:
-            return repo.renew_lease(conn, generation_id, self.owner, time.time(), self.lease_s)
+            return repo.renew_lease(
+                conn, generation_id, self.owner, time.time(), self.lease_s, progress
+            )
 
     def _job(self, row: GenerationRow) -> RenderJob:
         spec = spec_from_json(row.spec_json)

@@ -126,6 +126,8 @@ class VideoResultResponse(BaseModel):
     create_time: str
     modify_time: str
     has_audio: bool
+    # pixforge extension: render progress in percent (PixVerse clients ignore unknown fields).
+    progress: int
 
     @classmethod
     def from_view(cls, view: GenerationView) -> VideoResultResponse:
@@ -144,4 +146,5 @@ class VideoResultResponse(BaseModel):
             create_time=_iso(view.created_at),
             modify_time=_iso(view.modified_at),
             has_audio=view.has_audio,
+            progress=view.progress_percent,
         )
