@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pixforge import cli_client
 from pixforge.config import Settings
 from pixforge.domain.errors import PixforgeError
 
@@ -22,6 +23,9 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(videos_app, name="videos")
+app.add_typer(cli_client.generate_app, name="generate")
+app.command("status")(cli_client.status)
+app.command("balance")(cli_client.balance)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -93,6 +97,25 @@ def serve(
         log_config=None,
         access_log=False,
     )
+
+
+@app.command()
+def mcp(
+    transport: Annotated[
+        str, typer.Option(help="stdio, or streamable-http (served at http://HOST:PORT/mcp)")
+    ] = "stdio",
+    base_url: cli_client.BaseUrl = None,
+    api_key: cli_client.ApiKey = None,
+    host: Annotated[str, typer.Option(help="HTTP bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8001,
+) -> None:
+    """Run the MCP server (tools: text_to_video, image_to_video, transition, status, balance)."""
+    if transport not in ("stdio", "streamable-http"):
+        err_console.print("[red]error:[/red] --transport must be stdio or streamable-http")
+        raise typer.Exit(code=2)
+    from pixforge.mcp.server import run
+
+    run(transport, base_url, api_key, host, port)
 
 
 @app.command()

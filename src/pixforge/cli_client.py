@@ -1,0 +1,340 @@
+"""Client commands of `pixforge`: generate, status, balance — through the SDK, with live progress.
+
+They work against any PixVerse-compatible base URL (pixforge or PixVerse itself).
+Exit codes: 0 done, 1 the API refused the request, 3 the generation ended without a video
+(moderation, failure, deletion), 4 wait timed out, 5 the server could not be reached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from pixforge.sdk import (
+    APIConnectionError,
+    APIError,
+    Client,
+    GenerationError,
+    PixverseError,
+    VideoResult,
+    WaitTimeoutError,
+)
+
+EXIT_API_ERROR, EXIT_GENERATION, EXIT_TIMEOUT, EXIT_CONNECTION = 1, 3, 4, 5
+STATUS_NAMES = {
+    1: "succeeded",
+    5: "generating",
+    6: "deleted",
+    7: "blocked by moderation",
+    8: "failed",
+}
+
+generate_app = typer.Typer(no_args_is_help=True, help="Generate videos through the API.")
+console = Console()
+err_console = Console(stderr=True)
+
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url", envvar="PIXVERSE_BASE_URL", help="API origin, e.g. http://127.0.0.1:8000"
+    ),
+]
+ApiKey = Annotated[str | None, typer.Option("--api-key", envvar="PIXVERSE_API_KEY", help="API key")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (no progress).")]
+Out = Annotated[Path | None, typer.Option("--out", help="Save the finished MP4 here.")]
+Model = Annotated[str, typer.Option(help="v3.5, v4, v4.5, v5, v5.5, v5.6, v6, c1")]
+Quality = Annotated[str, typer.Option(help="360p, 540p, 720p, 1080p")]
+Duration = Annotated[int, typer.Option(help="Seconds (per model)")]
+Camera = Annotated[str | None, typer.Option("--camera", help="camera_movement (v4/v4.5)")]
+Style = Annotated[str | None, typer.Option(help="anime, 3d_animation, clay, comic, cyberpunk")]
+Motion = Annotated[str | None, typer.Option("--motion", help="normal or fast")]
+Seed = Annotated[int | None, typer.Option(help="Seed (0..2147483647)")]
+Negative = Annotated[str | None, typer.Option("--negative-prompt", help="Negative prompt")]
+Template = Annotated[int | None, typer.Option("--template-id", help="Effect template id")]
+Watermark = Annotated[bool, typer.Option("--water-mark", help="Ask for a watermark")]
+Sound = Annotated[str | None, typer.Option("--sound", help="Add sound described by this text")]
+NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the video_id and return.")]
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the video")]
+
+
+def _options(**values: Any) -> dict[str, Any]:
+    sound = values.pop("sound", None)
+    if sound is not None:
+        values["sound_effect_switch"] = True
+        values["sound_effect_content"] = sound
+    if not values.pop("water_mark", False):
+        values.pop("water_mark", None)
+    else:
+        values["water_mark"] = True
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@contextmanager
+def _client(base_url: str | None, api_key: str | None) -> Iterator[Client]:
+    try:
+        client = Client(api_key=api_key, base_url=base_url)
+    except PixverseError as error:
+        err_console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(code=EXIT_API_ERROR) from error
+    try:
+        yield client
+    except WaitTimeoutError as error:
+        err_console.print(f"[yellow]timeout:[/yellow] {error}")
+        raise typer.Exit(code=EXIT_TIMEOUT) from error
+    except GenerationError as error:
+        err_console.print(f"[red]generation ended without a video:[/red] {error}")
+        raise typer.Exit(code=EXIT_GENERATION) from error
+    except APIConnectionError as error:
+        err_console.print(f"[red]cannot reach {client.base_url}:[/red] {error}")
+        raise typer.Exit(code=EXIT_CONNECTION) from error
+    except APIError as error:
+        err_console.print(f"[red]error {error.err_code}:[/red] {error.message}")
+        raise typer.Exit(code=EXIT_API_ERROR) from error
+    finally:
+        client.close()
+
+
+def _run(
+    client: Client,
+    start: Callable[[], int],
+    out: Path | None,
+    as_json: bool,
+    no_wait: bool,
+    timeout_s: float,
+) -> None:
+    video_id = start()
+    if no_wait:
+        _emit({"video_id": video_id}, as_json, f"video_id {video_id}")
+        return
+    if as_json:
+        result = client.wait(video_id, timeout_s)
+    else:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]video {task.fields[video_id]}[/bold] {task.fields[state]}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("wait", total=100, video_id=video_id, state="queued")
+
+            def update(current: VideoResult, _elapsed_s: float) -> None:
+                percent = current.progress if current.progress is not None else 0
+                state = STATUS_NAMES.get(current.status, str(current.status))
+                progress.update(
+                    task, completed=percent if current.status == 5 else 100, state=state
+                )
+
+            result = client.wait(video_id, timeout_s, on_progress=update)
+    saved = client.download(result, out) if out is not None else None
+    data = result.model_dump(by_alias=True)
+    if saved is not None:
+        data["saved_to"] = str(saved)
+    summary = (
+        f"video {result.id}: {result.output_width}x{result.output_height}, {result.size} bytes"
+        f"{', with audio' if result.has_audio else ''}\n{result.url}"
+        + (f"\nsaved to {saved}" if saved else "")
+    )
+    _emit(data, as_json, summary)
+
+
+def _emit(data: dict[str, Any], as_json: bool, text: str) -> None:
+    if as_json:
+        print(json.dumps(data))
+    else:
+        console.print(text, highlight=False, soft_wrap=True)
+
+
+@generate_app.command("text")
+def generate_text(
+    prompt: str,
+    model: Model = "v5",
+    quality: Quality = "540p",
+    duration: Duration = 5,
+    aspect_ratio: Annotated[
+        str, typer.Option(help="16:9, 4:3, 1:1, 3:4, 9:16 (+2:3, 3:2, 21:9 on v6/c1)")
+    ] = "16:9",
+    camera: Camera = None,
+    style: Style = None,
+    motion: Motion = None,
+    seed: Seed = None,
+    negative_prompt: Negative = None,
+    template_id: Template = None,
+    water_mark: Watermark = False,
+    sound: Sound = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Text-to-video."""
+    options = _options(
+        model=model,
+        quality=quality,
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        camera_movement=camera,
+        style=style,
+        motion_mode=motion,
+        seed=seed,
+        negative_prompt=negative_prompt,
+        template_id=template_id,
+        water_mark=water_mark,
+        sound=sound,
+    )
+    with _client(base_url, api_key) as client:
+        _run(
+            client, lambda: client.text_to_video(prompt, **options), out, as_json, no_wait, timeout
+        )
+
+
+@generate_app.command("image")
+def generate_image(
+    image: Annotated[str, typer.Argument(help="Local image path, http(s) URL, or an img_id")],
+    prompt: Annotated[str, typer.Option(help="Prompt")] = "",
+    model: Model = "v5",
+    quality: Quality = "540p",
+    duration: Duration = 5,
+    camera: Camera = None,
+    style: Style = None,
+    motion: Motion = None,
+    seed: Seed = None,
+    negative_prompt: Negative = None,
+    template_id: Template = None,
+    water_mark: Watermark = False,
+    sound: Sound = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Image-to-video (the image is uploaded first unless an img_id is given)."""
+    options = _options(
+        model=model,
+        quality=quality,
+        duration=duration,
+        camera_movement=camera,
+        style=style,
+        motion_mode=motion,
+        seed=seed,
+        negative_prompt=negative_prompt,
+        template_id=template_id,
+        water_mark=water_mark,
+        sound=sound,
+    )
+    source = _image_source(image)
+    with _client(base_url, api_key) as client:
+        _run(
+            client,
+            lambda: client.image_to_video(source, prompt, **options),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
+@generate_app.command("transition")
+def generate_transition(
+    first: Annotated[str, typer.Argument(help="First frame: path, URL or img_id")],
+    last: Annotated[str, typer.Argument(help="Last frame: path, URL or img_id")],
+    prompt: Annotated[str, typer.Option(help="Prompt")] = "transition",
+    model: Model = "v5",
+    quality: Quality = "540p",
+    duration: Duration = 5,
+    motion: Motion = None,
+    seed: Seed = None,
+    negative_prompt: Negative = None,
+    water_mark: Watermark = False,
+    sound: Sound = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """First/last-frame transition."""
+    options = _options(
+        model=model,
+        quality=quality,
+        duration=duration,
+        motion_mode=motion,
+        seed=seed,
+        negative_prompt=negative_prompt,
+        water_mark=water_mark,
+        sound=sound,
+    )
+    first_source, last_source = _image_source(first), _image_source(last)
+    with _client(base_url, api_key) as client:
+        _run(
+            client,
+            lambda: client.transition(first_source, last_source, prompt, **options),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
+def _image_source(value: str) -> int | str | Path:
+    if value.isdigit():
+        return int(value)
+    if value.startswith(("http://", "https://")):
+        return value
+    path = Path(value)
+    if not path.is_file():
+        err_console.print(f"[red]error:[/red] {value}: no such file")
+        raise typer.Exit(code=2)
+    return path
+
+
+def status(
+    video_id: int,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until it is finished.")] = False,
+    out: Out = None,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show a generation's status (optionally wait for it and download it)."""
+    with _client(base_url, api_key) as client:
+        if wait or out is not None:
+            _run(client, lambda: video_id, out, as_json, False, timeout)
+            return
+        result = client.result(video_id)
+        state = STATUS_NAMES.get(result.status, str(result.status))
+        progress = f" ({result.progress}%)" if result.status == 5 and result.progress else ""
+        _emit(
+            result.model_dump(by_alias=True),
+            as_json,
+            f"video {result.id}: {state}{progress}" + (f"\n{result.url}" if result.url else ""),
+        )
+        if result.status in (6, 7, 8):
+            raise typer.Exit(code=EXIT_GENERATION)
+
+
+def balance(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
+    """Show the account's credits."""
+    with _client(base_url, api_key) as client:
+        result = client.balance()
+        _emit(
+            result.model_dump(),
+            as_json,
+            f"account {result.account_id}: {result.credit_monthly} monthly + "
+            f"{result.credit_package} package = {result.total} credits",
+        )

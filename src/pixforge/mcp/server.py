@@ -1,0 +1,219 @@
+"""MCP server: PixVerse video tools for AI assistants, built on the SDK, for any compatible API.
+
+Transports: stdio (for desktop assistants) and streamable HTTP. Tools that generate wait for the
+video by default and answer with its URL; the allowed values of every option are in the schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from pixforge.sdk import AsyncClient, GenerationError, PixverseError, VideoResult
+
+Model = Literal["v3.5", "v4", "v4.5", "v5", "v5.5", "v5.6", "v6", "c1"]
+Quality = Literal["360p", "540p", "720p", "1080p"]
+AspectRatio = Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"]
+Style = Literal["anime", "3d_animation", "clay", "comic", "cyberpunk"]
+MotionMode = Literal["normal", "fast"]
+CameraMovement = Literal[
+    "horizontal_left", "horizontal_right", "vertical_up", "vertical_down", "zoom_in",
+    "zoom_out", "crane_up", "quickly_zoom_in", "quickly_zoom_out", "smooth_zoom_in",
+    "camera_rotation", "robo_arm", "super_dolly_out", "whip_pan", "hitchcock", "left_follow",
+    "right_follow", "pan_left", "pan_right", "fix_bg", "auto_camera",
+]  # fmt: skip
+
+Duration = Annotated[
+    int,
+    Field(ge=1, le=15, description="Seconds: 5 or 8 (v3.5-v5), 5/8/10 (v5.5, v5.6), 1-15 (v6, c1)"),
+]
+Seed = Annotated[int | None, Field(ge=0, le=2147483647, description="Random seed")]
+Wait = Annotated[bool, Field(description="Wait for the finished video (else return the id)")]
+TimeoutS = Annotated[float, Field(gt=0, le=3600, description="Seconds to wait at most")]
+ImageRef = Annotated[
+    str, Field(description="Local image path on this machine, an http(s) URL, or an img_id")
+]
+
+
+def _result(result: VideoResult) -> dict[str, Any]:
+    return {
+        "video_id": result.id,
+        "status": result.status,
+        "url": result.url,
+        "width": result.output_width,
+        "height": result.output_height,
+        "size_bytes": result.size,
+        "seed": result.seed,
+        "has_audio": result.has_audio,
+        "progress": result.progress,
+    }
+
+
+def _image(value: str) -> int | str | Path:
+    if value.isdigit():
+        return int(value)
+    if value.startswith(("http://", "https://")):
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ValueError(f"image {value!r}: no such file on the MCP server's machine")
+    return path
+
+
+def _options(**values: Any) -> dict[str, Any]:
+    sound = values.pop("sound_effect_content", None)
+    if sound:
+        values["sound_effect_switch"] = True
+        values["sound_effect_content"] = sound
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def build_server(base_url: str | None = None, api_key: str | None = None) -> MCPServer[Any]:
+    """The MCP server; every tool call talks to `base_url` with `api_key` (or PIXVERSE_*)."""
+    server: MCPServer[Any] = MCPServer(
+        name="pixforge",
+        instructions=(
+            "Generate short videos through a PixVerse-compatible API (pixforge or PixVerse). "
+            "Generation tools wait for the video and return its URL."
+        ),
+    )
+
+    @asynccontextmanager
+    async def client() -> AsyncIterator[AsyncClient]:
+        """An SDK client whose errors reach the assistant as readable tool errors."""
+        try:
+            async with AsyncClient(api_key=api_key, base_url=base_url, poll_interval_s=2.0) as api:
+                yield api
+        except (PixverseError, ValueError) as error:
+            raise ToolError(str(error)) from error
+
+    async def finish(
+        api: AsyncClient, video_id: int, wait: bool, timeout_s: float
+    ) -> dict[str, Any]:
+        if not wait:
+            return _result(await api.result(video_id))
+        try:
+            return _result(await api.wait(video_id, timeout_s))
+        except GenerationError as error:
+            if error.result is None:
+                raise
+            return {**_result(error.result), "error": str(error)}
+
+    @server.tool(description="Generate a video from a text prompt.")
+    async def text_to_video(
+        prompt: Annotated[str, Field(min_length=1, max_length=5000)],
+        model: Model = "v5",
+        duration: Duration = 5,
+        quality: Quality = "540p",
+        aspect_ratio: AspectRatio = "16:9",
+        negative_prompt: str | None = None,
+        style: Style | None = None,
+        camera_movement: CameraMovement | None = None,
+        motion_mode: MotionMode | None = None,
+        seed: Seed = None,
+        sound_effect_content: Annotated[
+            str | None, Field(description="Add sound described so")
+        ] = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        options = _options(
+            model=model,
+            duration=duration,
+            quality=quality,
+            aspect_ratio=aspect_ratio,
+            negative_prompt=negative_prompt,
+            style=style,
+            camera_movement=camera_movement,
+            motion_mode=motion_mode,
+            seed=seed,
+            sound_effect_content=sound_effect_content,
+        )
+        async with client() as api:
+            return await finish(api, await api.text_to_video(prompt, **options), wait, timeout_s)
+
+    @server.tool(description="Animate an image (local path, URL or img_id) into a video.")
+    async def image_to_video(
+        image: ImageRef,
+        prompt: str = "",
+        model: Model = "v5",
+        duration: Duration = 5,
+        quality: Quality = "540p",
+        style: Style | None = None,
+        camera_movement: CameraMovement | None = None,
+        motion_mode: MotionMode | None = None,
+        seed: Seed = None,
+        template_id: int | None = None,
+        sound_effect_content: Annotated[
+            str | None, Field(description="Add sound described so")
+        ] = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        options = _options(
+            model=model,
+            duration=duration,
+            quality=quality,
+            style=style,
+            camera_movement=camera_movement,
+            motion_mode=motion_mode,
+            seed=seed,
+            template_id=template_id,
+            sound_effect_content=sound_effect_content,
+        )
+        async with client() as api:
+            video_id = await api.image_to_video(_image(image), prompt, **options)
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(description="Morph a first image into a last image (first/last-frame transition).")
+    async def transition(
+        first_image: ImageRef,
+        last_image: ImageRef,
+        prompt: Annotated[str, Field(min_length=1)] = "transition",
+        model: Model = "v5",
+        duration: Duration = 5,
+        quality: Quality = "540p",
+        motion_mode: MotionMode | None = None,
+        seed: Seed = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        options = _options(
+            model=model, duration=duration, quality=quality, motion_mode=motion_mode, seed=seed
+        )
+        async with client() as api:
+            video_id = await api.transition(
+                _image(first_image), _image(last_image), prompt, **options
+            )
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(description="Status of a video: 1 done (url set), 5 generating, 6/7/8 no video.")
+    async def video_status(video_id: int) -> dict[str, Any]:
+        async with client() as api:
+            return _result(await api.result(video_id))
+
+    @server.tool(description="Credits left on the account.")
+    async def balance() -> dict[str, Any]:
+        async with client() as api:
+            result = await api.balance()
+            return {**result.model_dump(), "total": result.total}
+
+    return server
+
+
+def run(transport: str, base_url: str | None, api_key: str | None, host: str, port: int) -> None:
+    """Run until stopped: stdio, or streamable HTTP at http://host:port/mcp."""
+    try:
+        server = build_server(base_url, api_key)
+    except PixverseError as error:
+        raise SystemExit(f"pixforge mcp: {error}") from error
+    if transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host=host, port=port)

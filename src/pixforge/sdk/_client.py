@@ -1,0 +1,407 @@
+"""Client and AsyncClient: the PixVerse Platform API over httpx, with idempotent retries.
+
+Every call gets a fresh Ai-trace-id; automatic retries of transient failures (dropped
+connections, timeouts, HTTP 5xx without an envelope, ErrCode 500069/500100) re-send the same
+trace id, so a retried generate or upload can never create or charge twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from pixforge.sdk._exceptions import (
+    APIConnectionError,
+    APIError,
+    GenerationDeletedError,
+    GenerationFailedError,
+    ModerationError,
+    PixverseError,
+    ServerError,
+    WaitTimeoutError,
+    error_class,
+)
+from pixforge.sdk._models import (
+    DELETED,
+    FAILED,
+    MODERATION_FAILED,
+    Balance,
+    ImageToVideoRequest,
+    TextToVideoRequest,
+    TransitionRequest,
+    UploadedImage,
+    UploadedMedia,
+    VideoResult,
+)
+
+DEFAULT_BASE_URL = "https://app-api.pixverse.ai"
+RETRYABLE_ERR_CODES = frozenset({500069, 500100})
+ImageSource = str | Path | bytes
+ProgressCallback = Callable[[VideoResult, float], None]
+"""Called after every poll with the latest result and the seconds waited so far."""
+
+
+class _Config:
+    """What both clients share: credentials, URLs, and turning responses into results or errors."""
+
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str | None,
+        max_retries: int,
+        poll_interval_s: float,
+    ) -> None:
+        key = api_key or os.environ.get("PIXVERSE_API_KEY", "")
+        if not key:
+            raise PixverseError("no API key: pass api_key= or set PIXVERSE_API_KEY")
+        self.api_key = key
+        self.base_url = base_url or os.environ.get("PIXVERSE_BASE_URL") or DEFAULT_BASE_URL
+        self.base_url = self.base_url.rstrip("/")
+        self.max_retries = max_retries
+        self.poll_interval_s = poll_interval_s
+
+    def headers(self, trace_id: str) -> dict[str, str]:
+        return {"API-KEY": self.api_key, "Ai-trace-id": trace_id}
+
+    def retry_policy(self) -> dict[str, Any]:
+        return {
+            "stop": stop_after_attempt(self.max_retries + 1),
+            "wait": wait_exponential_jitter(initial=0.5, max=8.0),
+            "retry": retry_if_exception(_is_transient),
+            "reraise": True,
+        }
+
+    @staticmethod
+    def parse(response: httpx.Response, trace_id: str) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, Mapping) or "ErrCode" not in body:
+            raise ServerError(
+                f"HTTP {response.status_code} without a PixVerse envelope", 0, trace_id
+            )
+        code = int(body.get("ErrCode") or 0)
+        if code != 0:
+            message = str(body.get("ErrMsg") or "error")
+            raise error_class(code)(message, code, trace_id)
+        return body.get("Resp")
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, APIError) and (
+        error.err_code in RETRYABLE_ERR_CODES or error.err_code == 0
+    )
+
+
+def _image_form(source: ImageSource) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+    """(files, data) for an image upload from a URL, a local path or raw bytes."""
+    if isinstance(source, bytes):
+        return {"image": ("image", source, "application/octet-stream")}, None
+    text = str(source)
+    if isinstance(source, str) and text.startswith(("http://", "https://")):
+        return None, {"image_url": text}
+    path = Path(source)
+    return {"image": (path.name, path.read_bytes(), "application/octet-stream")}, None
+
+
+def _media_form(
+    source: ImageSource, media_type: str | None
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    data = {"media_type": media_type} if media_type else {}
+    if isinstance(source, bytes):
+        return {"file": ("media", source, "application/octet-stream")}, data
+    if isinstance(source, str) and source.startswith(("http://", "https://")):
+        return None, {**data, "file_url": source}
+    path = Path(source)
+    return {"file": (path.name, path.read_bytes(), "application/octet-stream")}, data
+
+
+def _finished(result: VideoResult) -> VideoResult:
+    """The result itself when it succeeded; the matching error when it did not."""
+    if result.status == MODERATION_FAILED:
+        raise ModerationError(f"video {result.id} was blocked by content moderation", result)
+    if result.status == FAILED:
+        raise GenerationFailedError(f"video {result.id} failed to generate", result)
+    if result.status == DELETED:
+        raise GenerationDeletedError(f"video {result.id} was deleted", result)
+    return result
+
+
+def _next_poll_s(current_s: float, ceiling_s: float) -> float:
+    return min(ceiling_s, current_s * 1.5)
+
+
+class Client:
+    """Synchronous client. Configure with arguments or PIXVERSE_API_KEY / PIXVERSE_BASE_URL."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout_s: float = 60.0,
+        max_retries: int = 3,
+        poll_interval_s: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._config = _Config(api_key, base_url, max_retries, poll_interval_s)
+        self._http = httpx.Client(
+            base_url=self._config.base_url, timeout=timeout_s, transport=transport
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        trace_id = str(uuid.uuid4())
+        for attempt in Retrying(**self._config.retry_policy()):
+            with attempt:
+                try:
+                    response = self._http.request(
+                        method, path, headers=self._config.headers(trace_id), **kwargs
+                    )
+                except httpx.TransportError as error:
+                    raise APIConnectionError(f"{method} {path}: {error}", 0, trace_id) from error
+                return self._config.parse(response, trace_id)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def balance(self) -> Balance:
+        return Balance.model_validate(self._call("GET", "/openapi/v2/account/balance"))
+
+    def upload_image(self, source: ImageSource) -> UploadedImage:
+        """Upload from a local path, raw bytes, or an http(s) URL the server fetches."""
+        files, data = _image_form(source)
+        resp = self._call("POST", "/openapi/v2/image/upload", files=files, data=data)
+        return UploadedImage.model_validate(resp)
+
+    def upload_media(self, source: ImageSource, media_type: str | None = None) -> UploadedMedia:
+        """Upload a video or audio file (path, bytes or URL); the server detects the type."""
+        files, data = _media_form(source, media_type)
+        resp = self._call("POST", "/openapi/v2/media/upload", files=files, data=data)
+        return UploadedMedia.model_validate(resp)
+
+    def _image_id(self, image: int | ImageSource) -> int:
+        return image if isinstance(image, int) else self.upload_image(image).img_id
+
+    def text_to_video(self, prompt: str, **options: Any) -> int:
+        """Start a text-to-video generation; returns its video_id."""
+        request = TextToVideoRequest(prompt=prompt, **options)
+        return int(
+            self._call("POST", "/openapi/v2/video/text/generate", json=request.body())["video_id"]
+        )
+
+    def image_to_video(self, image: int | ImageSource, prompt: str = "", **options: Any) -> int:
+        """Start an image-to-video generation from an img_id or an image to upload first."""
+        request = ImageToVideoRequest(img_id=self._image_id(image), prompt=prompt, **options)
+        return int(
+            self._call("POST", "/openapi/v2/video/img/generate", json=request.body())["video_id"]
+        )
+
+    def transition(
+        self, first: int | ImageSource, last: int | ImageSource, prompt: str, **options: Any
+    ) -> int:
+        """Start a first/last-frame transition; images may be ids or sources to upload."""
+        request = TransitionRequest(
+            first_frame_img=self._image_id(first),
+            last_frame_img=self._image_id(last),
+            prompt=prompt,
+            **options,
+        )
+        body = request.body()
+        return int(
+            self._call("POST", "/openapi/v2/video/transition/generate", json=body)["video_id"]
+        )
+
+    def result(self, video_id: int) -> VideoResult:
+        return VideoResult.model_validate(self._call("GET", f"/openapi/v2/video/result/{video_id}"))
+
+    def wait(
+        self,
+        video_id: int,
+        timeout_s: float = 600.0,
+        on_progress: ProgressCallback | None = None,
+    ) -> VideoResult:
+        """Poll with backoff until the video is finished; raise for 6/7/8 or on timeout."""
+        started = time.monotonic()
+        delay_s = min(1.0, self._config.poll_interval_s)
+        while True:
+            result = self.result(video_id)
+            elapsed_s = time.monotonic() - started
+            if on_progress is not None:
+                on_progress(result, elapsed_s)
+            if result.is_finished:
+                return _finished(result)
+            if elapsed_s + delay_s > timeout_s:
+                raise WaitTimeoutError(
+                    f"video {video_id} still generating after {elapsed_s:.0f} s", result
+                )
+            time.sleep(delay_s)
+            delay_s = _next_poll_s(delay_s, self._config.poll_interval_s)
+
+    def download(self, video: int | VideoResult, path: str | Path) -> Path:
+        """Save a finished video to `path` (waiting for it first when given an id)."""
+        result = video if isinstance(video, VideoResult) else self.wait(video)
+        target = Path(path)
+        try:
+            with self._http.stream("GET", _finished(result).url) as response:
+                response.raise_for_status()
+                with target.open("wb") as handle:
+                    for chunk in response.iter_bytes():
+                        handle.write(chunk)
+        except httpx.HTTPError as error:
+            raise APIConnectionError(f"download of video {result.id} failed: {error}") from error
+        return target
+
+
+class AsyncClient:
+    """The same API as Client, with async methods."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout_s: float = 60.0,
+        max_retries: int = 3,
+        poll_interval_s: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._config = _Config(api_key, base_url, max_retries, poll_interval_s)
+        self._http = httpx.AsyncClient(
+            base_url=self._config.base_url, timeout=timeout_s, transport=transport
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        trace_id = str(uuid.uuid4())
+        async for attempt in AsyncRetrying(**self._config.retry_policy()):
+            with attempt:
+                try:
+                    response = await self._http.request(
+                        method, path, headers=self._config.headers(trace_id), **kwargs
+                    )
+                except httpx.TransportError as error:
+                    raise APIConnectionError(f"{method} {path}: {error}", 0, trace_id) from error
+                return self._config.parse(response, trace_id)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def balance(self) -> Balance:
+        return Balance.model_validate(await self._call("GET", "/openapi/v2/account/balance"))
+
+    async def upload_image(self, source: ImageSource) -> UploadedImage:
+        files, data = _image_form(source)
+        resp = await self._call("POST", "/openapi/v2/image/upload", files=files, data=data)
+        return UploadedImage.model_validate(resp)
+
+    async def upload_media(
+        self, source: ImageSource, media_type: str | None = None
+    ) -> UploadedMedia:
+        files, data = _media_form(source, media_type)
+        resp = await self._call("POST", "/openapi/v2/media/upload", files=files, data=data)
+        return UploadedMedia.model_validate(resp)
+
+    async def _image_id(self, image: int | ImageSource) -> int:
+        return image if isinstance(image, int) else (await self.upload_image(image)).img_id
+
+    async def text_to_video(self, prompt: str, **options: Any) -> int:
+        request = TextToVideoRequest(prompt=prompt, **options)
+        resp = await self._call("POST", "/openapi/v2/video/text/generate", json=request.body())
+        return int(resp["video_id"])
+
+    async def image_to_video(
+        self, image: int | ImageSource, prompt: str = "", **options: Any
+    ) -> int:
+        request = ImageToVideoRequest(img_id=await self._image_id(image), prompt=prompt, **options)
+        resp = await self._call("POST", "/openapi/v2/video/img/generate", json=request.body())
+        return int(resp["video_id"])
+
+    async def transition(
+        self, first: int | ImageSource, last: int | ImageSource, prompt: str, **options: Any
+    ) -> int:
+        request = TransitionRequest(
+            first_frame_img=await self._image_id(first),
+            last_frame_img=await self._image_id(last),
+            prompt=prompt,
+            **options,
+        )
+        body = request.body()
+        resp = await self._call("POST", "/openapi/v2/video/transition/generate", json=body)
+        return int(resp["video_id"])
+
+    async def result(self, video_id: int) -> VideoResult:
+        resp = await self._call("GET", f"/openapi/v2/video/result/{video_id}")
+        return VideoResult.model_validate(resp)
+
+    async def wait(
+        self,
+        video_id: int,
+        timeout_s: float = 600.0,
+        on_progress: ProgressCallback | None = None,
+    ) -> VideoResult:
+        started = time.monotonic()
+        delay_s = min(1.0, self._config.poll_interval_s)
+        while True:
+            result = await self.result(video_id)
+            elapsed_s = time.monotonic() - started
+            if on_progress is not None:
+                on_progress(result, elapsed_s)
+            if result.is_finished:
+                return _finished(result)
+            if elapsed_s + delay_s > timeout_s:
+                raise WaitTimeoutError(
+                    f"video {video_id} still generating after {elapsed_s:.0f} s", result
+                )
+            await asyncio.sleep(delay_s)
+            delay_s = _next_poll_s(delay_s, self._config.poll_interval_s)
+
+    async def download(self, video: int | VideoResult, path: str | Path) -> Path:
+        result = video if isinstance(video, VideoResult) else await self.wait(video)
+        target = Path(path)
+        try:
+            async with self._http.stream("GET", _finished(result).url) as response:
+                response.raise_for_status()
+                with target.open("wb") as handle:
+                    async for chunk in response.aiter_bytes():
+                        handle.write(chunk)
+        except httpx.HTTPError as error:
+            raise APIConnectionError(f"download of video {result.id} failed: {error}") from error
+        return target

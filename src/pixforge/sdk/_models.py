@@ -1,0 +1,92 @@
+"""SDK response models (PixVerse wire names kept; unknown fields are kept, not rejected)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SUCCEEDED, GENERATING, DELETED, MODERATION_FAILED, FAILED = 1, 5, 6, 7, 8
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Balance(_Model):
+    account_id: int
+    credit_monthly: int
+    credit_package: int
+
+    @property
+    def total(self) -> int:
+        return self.credit_monthly + self.credit_package
+
+
+class UploadedImage(_Model):
+    img_id: int
+    img_url: str
+
+
+class UploadedMedia(_Model):
+    media_id: int
+    media_type: str
+    url: str
+
+
+class VideoResult(_Model):
+    """A generation as GET /openapi/v2/video/result/{id} reports it."""
+
+    id: int
+    status: int
+    url: str = ""
+    prompt: str = ""
+    negative_prompt: str = ""
+    seed: int = 0
+    style: str = ""
+    resolution_ratio: int = 0
+    output_width: int = Field(0, alias="outputWidth")
+    output_height: int = Field(0, alias="outputHeight")
+    size: int = 0
+    create_time: str = ""
+    modify_time: str = ""
+    has_audio: bool = False
+    progress: int | None = None  # pixforge extension; absent on PixVerse
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != GENERATING
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCEEDED
+
+
+class _GenerateRequest(_Model):
+    model: str = "v5"
+    prompt: str = ""
+    duration: int = 5
+    quality: str = "540p"
+    negative_prompt: str | None = None
+    seed: int | None = None
+    style: str | None = None
+    motion_mode: str | None = None
+    camera_movement: str | None = None
+    template_id: int | None = None
+    water_mark: bool | None = None
+    sound_effect_switch: bool | None = None
+    sound_effect_content: str | None = None
+
+    def body(self) -> dict[str, object]:
+        return self.model_dump(exclude_none=True, by_alias=True)
+
+
+class TextToVideoRequest(_GenerateRequest):
+    aspect_ratio: str = "16:9"
+
+
+class ImageToVideoRequest(_GenerateRequest):
+    img_id: int
+
+
+class TransitionRequest(_GenerateRequest):
+    first_frame_img: int
+    last_frame_img: int
