@@ -13,9 +13,10 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     Retrying,
@@ -29,6 +30,7 @@ from pixforge.sdk._exceptions import (
     APIError,
     GenerationDeletedError,
     GenerationFailedError,
+    InvalidRequestError,
     ModerationError,
     PixverseError,
     ServerError,
@@ -80,7 +82,7 @@ class _Config:
     def retry_policy(self) -> dict[str, Any]:
         return {
             "stop": stop_after_attempt(self.max_retries + 1),
-            "wait": wait_exponential_jitter(initial=0.5, max=8.0),
+            "wait": wait_exponential_jitter(multiplier=0.5, max=8.0),
             "retry": retry_if_exception(_is_transient),
             "reraise": True,
         }
@@ -131,6 +133,19 @@ def _media_form(
         return None, {**data, "file_url": source}
     path = Path(source)
     return {"file": (path.name, path.read_bytes(), "application/octet-stream")}, data
+
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+
+
+def _request(request_type: type[RequestT], /, **fields: Any) -> RequestT:
+    """Build a typed request; a wrong type fails here, before anything is sent (400013)."""
+    try:
+        return request_type(**fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "request"
+        raise InvalidRequestError(f"{field}: {first['msg']}", 400013) from error
 
 
 def _finished(result: VideoResult) -> VideoResult:
@@ -212,14 +227,16 @@ class Client:
 
     def text_to_video(self, prompt: str, **options: Any) -> int:
         """Start a text-to-video generation; returns its video_id."""
-        request = TextToVideoRequest(prompt=prompt, **options)
+        request = _request(TextToVideoRequest, prompt=prompt, **options)
         return int(
             self._call("POST", "/openapi/v2/video/text/generate", json=request.body())["video_id"]
         )
 
     def image_to_video(self, image: int | ImageSource, prompt: str = "", **options: Any) -> int:
         """Start an image-to-video generation from an img_id or an image to upload first."""
-        request = ImageToVideoRequest(img_id=self._image_id(image), prompt=prompt, **options)
+        request = _request(
+            ImageToVideoRequest, img_id=self._image_id(image), prompt=prompt, **options
+        )
         return int(
             self._call("POST", "/openapi/v2/video/img/generate", json=request.body())["video_id"]
         )
@@ -228,7 +245,8 @@ class Client:
         self, first: int | ImageSource, last: int | ImageSource, prompt: str, **options: Any
     ) -> int:
         """Start a first/last-frame transition; images may be ids or sources to upload."""
-        request = TransitionRequest(
+        request = _request(
+            TransitionRequest,
             first_frame_img=self._image_id(first),
             last_frame_img=self._image_id(last),
             prompt=prompt,
@@ -343,21 +361,24 @@ class AsyncClient:
         return image if isinstance(image, int) else (await self.upload_image(image)).img_id
 
     async def text_to_video(self, prompt: str, **options: Any) -> int:
-        request = TextToVideoRequest(prompt=prompt, **options)
+        request = _request(TextToVideoRequest, prompt=prompt, **options)
         resp = await self._call("POST", "/openapi/v2/video/text/generate", json=request.body())
         return int(resp["video_id"])
 
     async def image_to_video(
         self, image: int | ImageSource, prompt: str = "", **options: Any
     ) -> int:
-        request = ImageToVideoRequest(img_id=await self._image_id(image), prompt=prompt, **options)
+        request = _request(
+            ImageToVideoRequest, img_id=await self._image_id(image), prompt=prompt, **options
+        )
         resp = await self._call("POST", "/openapi/v2/video/img/generate", json=request.body())
         return int(resp["video_id"])
 
     async def transition(
         self, first: int | ImageSource, last: int | ImageSource, prompt: str, **options: Any
     ) -> int:
-        request = TransitionRequest(
+        request = _request(
+            TransitionRequest,
             first_frame_img=await self._image_id(first),
             last_frame_img=await self._image_id(last),
             prompt=prompt,

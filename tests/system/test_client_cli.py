@@ -1,0 +1,134 @@
+"""`pixforge generate / status / balance` against a real server: output, files, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pixforge.media.probe import probe
+from tests.support.media import image_bytes
+from tests.support.server import free_port
+from tests.system.conftest import LiveServer
+
+pytestmark = pytest.mark.system
+ROOT = Path(__file__).resolve().parents[2]
+DAY = str(ROOT / "docs" / "examples" / "landscape.jpg")
+NIGHT = str(ROOT / "docs" / "examples" / "landscape-night.jpg")
+
+
+def auth(live: LiveServer, key: str | None = None) -> list[str]:
+    return ["--base-url", live.base_url, "--api-key", key or live.api_key]
+
+
+def test_generate_text_to_a_file(live: LiveServer, tmp_path: Path) -> None:
+    out = tmp_path / "fox.mp4"
+    run = live.cli(
+        "generate", "text", "a red fox", "--quality", "360p", "--out", str(out), *auth(live)
+    )
+    assert run.returncode == 0, run.stderr
+    assert "saved to" in run.stdout and str(out) in run.stdout
+    info = probe(out)
+    assert info.video is not None and (info.video.width, info.video.height) == (640, 360)
+
+
+def test_generate_image_and_transition_as_json(live: LiveServer, tmp_path: Path) -> None:
+    image = live.cli(
+        "generate",
+        "image",
+        DAY,
+        "--prompt",
+        "hills",
+        "--model",
+        "v4.5",
+        "--camera",
+        "zoom_in",
+        "--quality",
+        "360p",
+        "--sound",
+        "wind",
+        "--json",
+        *auth(live),
+    )
+    assert image.returncode == 0, image.stderr
+    result = json.loads(image.stdout)
+    assert result["status"] == 1 and result["has_audio"] is True
+    assert (result["outputWidth"], result["outputHeight"]) == (480, 360)
+    transition = live.cli(
+        "generate",
+        "transition",
+        DAY,
+        NIGHT,
+        "--quality",
+        "360p",
+        "--out",
+        str(tmp_path / "t.mp4"),
+        "--json",
+        *auth(live),
+    )
+    assert transition.returncode == 0, transition.stderr
+    assert json.loads(transition.stdout)["saved_to"] == str(tmp_path / "t.mp4")
+
+
+def test_no_wait_then_status(live: LiveServer, tmp_path: Path) -> None:
+    started = live.cli(
+        "generate", "text", "later", "--quality", "360p", "--no-wait", "--json", *auth(live)
+    )
+    video_id = json.loads(started.stdout)["video_id"]
+    waited = live.cli(
+        "status", str(video_id), "--wait", "--out", str(tmp_path / "v.mp4"), *auth(live)
+    )
+    assert waited.returncode == 0, waited.stderr
+    shown = live.cli("status", str(video_id), *auth(live))
+    assert shown.returncode == 0 and f"video {video_id}: succeeded" in shown.stdout
+
+
+def test_balance(live: LiveServer) -> None:
+    run = live.cli("balance", "--json", *auth(live))
+    assert run.returncode == 0
+    assert set(json.loads(run.stdout)) >= {"account_id", "credit_monthly", "credit_package"}
+    assert "credits" in live.cli("balance", *auth(live)).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["generate", "text", "x", "--model", "v9"], 1, "400017"),
+        (["generate", "text", "a scene of gore", "--quality", "360p"], 3, "moderation"),
+        (["status", "4503599627370497"], 1, "couldn't find"),
+        (["generate", "image", "/no/such/file.png"], 2, "no such file"),
+    ],
+)
+def test_errors_and_exit_codes(live: LiveServer, args: list[str], code: int, message: str) -> None:
+    run = live.cli(*args, *auth(live))
+    assert run.returncode == code, (run.stdout, run.stderr)
+    assert message in run.stderr
+
+
+def test_bad_key_and_unreachable_server(live: LiveServer) -> None:
+    bad = live.cli("balance", *auth(live, "pf-wrong-key-0000000000"))
+    assert bad.returncode == 1 and "10002" in bad.stderr
+    gone = live.cli(
+        "balance", "--base-url", f"http://127.0.0.1:{free_port()}", "--api-key", "k" * 20
+    )
+    assert gone.returncode == 5 and "cannot reach" in gone.stderr
+
+
+def test_image_id_argument(live: LiveServer) -> None:
+    from pixforge.sdk import Client
+
+    with Client(live.api_key, live.base_url) as client:
+        img_id = client.upload_image(image_bytes(200, 200)).img_id
+    run = live.cli(
+        "generate",
+        "image",
+        str(img_id),
+        "--prompt",
+        "still",
+        "--quality",
+        "360p",
+        "--json",
+        *auth(live),
+    )
+    assert run.returncode == 0 and json.loads(run.stdout)["outputWidth"] == 360

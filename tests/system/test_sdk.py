@@ -1,0 +1,207 @@
+"""The SDK against a real pixforge server: every method, every error family, idempotent retries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pixforge import sdk
+from pixforge.media.probe import probe
+from tests.support.media import image_bytes, make_audio, make_video
+from tests.support.server import free_port
+from tests.system.conftest import LiveServer
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture
+def client(live: LiveServer) -> Iterator[sdk.Client]:
+    with sdk.Client(api_key=live.api_key, base_url=live.base_url, poll_interval_s=0.5) as c:
+        yield c
+
+
+def test_public_api_is_stable() -> None:
+    assert sdk.__all__ == sorted(sdk.__all__, key=lambda n: (not n.isupper(), n))
+    for name in sdk.__all__:
+        assert getattr(sdk, name) is not None
+
+
+def test_configuration_from_environment(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIXVERSE_API_KEY", live.api_key)
+    monkeypatch.setenv("PIXVERSE_BASE_URL", live.base_url + "/")
+    with sdk.Client() as c:
+        assert c.base_url == live.base_url
+        assert c.balance().credit_monthly > 0
+    monkeypatch.delenv("PIXVERSE_API_KEY")
+    with pytest.raises(sdk.PixverseError, match="PIXVERSE_API_KEY"):
+        sdk.Client(base_url=live.base_url)
+
+
+def test_every_method(client: sdk.Client, tmp_path: Path) -> None:
+    balance = client.balance()
+    assert balance.total == balance.credit_monthly + balance.credit_package
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(image_bytes(400, 300))
+    from_path = client.upload_image(photo)
+    from_bytes = client.upload_image(image_bytes(300, 400, "JPEG"))
+    from_url = client.upload_image(from_path.img_url)  # the server fetches it (loopback allowed)
+    assert len({from_path.img_id, from_bytes.img_id, from_url.img_id}) == 3
+    video = client.upload_media(make_video(tmp_path / "clip.mp4", 160, 120, 1))
+    audio = client.upload_media(make_audio(tmp_path / "a.wav", 1).read_bytes())
+    assert (video.media_type, audio.media_type) == ("video", "audio")
+
+    seen: list[tuple[int, float]] = []
+    text_id = client.text_to_video("a red fox", model="v4.5", quality="360p", seed=5)
+    done = client.wait(text_id, timeout_s=120, on_progress=lambda r, s: seen.append((r.status, s)))
+    assert done.succeeded and done.seed == 5 and done.output_width == 640
+    assert seen[-1][0] == 1 and [s for _, s in seen] == sorted(s for _, s in seen)
+
+    image_id = client.image_to_video(
+        photo, "zoom", model="v4.5", quality="360p", camera_movement="zoom_in"
+    )
+    by_id = client.image_to_video(from_bytes.img_id, "still", quality="360p")
+    transition_id = client.transition(from_path.img_id, photo, "morph", quality="360p")
+    for video_id in (image_id, by_id, transition_id):
+        result = client.wait(video_id, timeout_s=120)
+        assert result.succeeded
+        assert client.result(video_id).url == result.url
+    saved = client.download(transition_id, tmp_path / "t.mp4")
+    info = probe(saved)
+    assert info.video is not None and info.video.frame_count == 120
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "code"),
+    [
+        (lambda c: c.text_to_video("x", quality="4k"), sdk.InvalidRequestError, 400017),
+        (lambda c: c.image_to_video(4503599627370497, "x"), sdk.ImageNotFoundError, 400032),
+        (lambda c: c.upload_image(b"not an image"), sdk.ImageRejectedError, 500032),
+        (
+            lambda c: c.text_to_video("x", template_id=315446315336768, quality="1080p"),
+            sdk.TemplateError,
+            500071,
+        ),
+        (lambda c: c.result(4503599627370497), sdk.InvalidRequestError, 400017),
+    ],
+)
+def test_error_families(client: sdk.Client, call: object, error: type, code: int) -> None:
+    with pytest.raises(error) as caught:
+        call(client)  # type: ignore[operator]
+    assert caught.value.err_code == code and caught.value.trace_id
+
+
+def test_wrong_types_fail_before_sending(client: sdk.Client) -> None:
+    before = client.balance()
+    with pytest.raises(sdk.InvalidRequestError) as caught:
+        client.text_to_video("x", duration="five")
+    assert caught.value.err_code == 400013 and "duration" in caught.value.message
+    assert client.balance() == before
+
+
+def test_account_errors(live: LiveServer) -> None:
+    with (
+        sdk.Client("pf-unknown-key-000000000", live.base_url) as c,
+        pytest.raises(sdk.AuthenticationError) as caught,
+    ):
+        c.balance()
+    assert caught.value.err_code == 10002
+    with (
+        sdk.Client(live.new_account(monthly=10), live.base_url) as poor,
+        pytest.raises(sdk.InsufficientCreditsError),
+    ):
+        poor.text_to_video("x", quality="360p")
+    with sdk.Client(live.new_account(concurrency=1), live.base_url, poll_interval_s=0.5) as one:
+        first = one.text_to_video("slow", model="v5", quality="1080p", duration=8)
+        with pytest.raises(sdk.ConcurrencyLimitError):
+            one.text_to_video("second", quality="360p")
+        with pytest.raises(sdk.WaitTimeoutError) as timed_out:
+            one.wait(first, timeout_s=0.5)
+        assert timed_out.value.result is not None and timed_out.value.result.status == 5
+        one.wait(first, timeout_s=120)
+
+
+def test_generation_errors(client: sdk.Client, tmp_path: Path) -> None:
+    blocked = client.text_to_video("a scene of gore", quality="360p")
+    with pytest.raises(sdk.ModerationError) as caught:
+        client.wait(blocked, timeout_s=60)
+    assert caught.value.result is not None and caught.value.result.status == 7
+    with pytest.raises(sdk.ModerationError):
+        client.download(blocked, tmp_path / "x.mp4")
+
+
+def test_connection_errors() -> None:
+    with (
+        sdk.Client("pf-some-key-0000000000", f"http://127.0.0.1:{free_port()}", max_retries=1) as c,
+        pytest.raises(sdk.APIConnectionError),
+    ):
+        c.balance()
+
+
+class DropFirstResponse(httpx.BaseTransport):
+    """Delivers the first generate request to the server, then drops its answer on the floor."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.trace_ids: list[str] = []
+        self.dropped = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.url.path.endswith("/generate"):
+            self.trace_ids.append(request.headers["ai-trace-id"])
+            if not self.dropped:
+                self.dropped = True
+                response.read()
+                response.close()
+                raise httpx.RemoteProtocolError("connection dropped", request=request)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_retry_after_a_dropped_connection_is_idempotent(live: LiveServer) -> None:
+    key = live.new_account(monthly=1000, concurrency=10)
+    transport = DropFirstResponse()
+    with sdk.Client(key, live.base_url, transport=transport, poll_interval_s=0.5) as c:
+        video_id = c.text_to_video("a fox", quality="360p")
+        assert transport.dropped and len(transport.trace_ids) == 2
+        assert transport.trace_ids[0] == transport.trace_ids[1], "retry must reuse the trace id"
+        assert c.balance().credit_monthly == 1000 - 45, "charged exactly once"
+        c.wait(video_id, timeout_s=60)
+    with httpx.Client() as http:
+        body = http.get(
+            f"{live.base_url}/openapi/v2/video/result/{video_id}",
+            headers={"API-KEY": key, "Ai-trace-id": "2f1f8a3e-9a4e-4c55-9d0a-0d5cf1b0c001"},
+        ).json()
+    assert body["Resp"]["status"] == 1
+
+
+def test_async_client(live: LiveServer, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with sdk.AsyncClient(live.api_key, live.base_url, poll_interval_s=0.5) as c:
+            assert (await c.balance()).credit_monthly > 0
+            image = await c.upload_image(image_bytes(320, 240))
+            media = await c.upload_media(make_audio(tmp_path / "a.wav", 1))
+            assert media.media_type == "audio"
+            ids = await asyncio.gather(
+                c.text_to_video("async fox", quality="360p"),
+                c.image_to_video(image.img_id, "zoom", quality="360p"),
+                c.transition(image.img_id, image.img_id, "same", quality="360p"),
+            )
+            progress: list[int] = []
+            results = await asyncio.gather(
+                *(c.wait(i, 120, on_progress=lambda r, _s: progress.append(r.status)) for i in ids)
+            )
+            assert all(r.succeeded for r in results) and progress.count(1) == 3
+            saved = await c.download(results[0], tmp_path / "a.mp4")
+            assert probe(saved).video is not None
+            assert (await c.result(ids[1])).url == results[1].url
+            with pytest.raises(sdk.InvalidRequestError):
+                await c.text_to_video("x", model="v9")
+
+    asyncio.run(scenario())
