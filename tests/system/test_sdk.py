@@ -205,3 +205,31 @@ def test_async_client(live: LiveServer, tmp_path: Path) -> None:
                 await c.text_to_video("x", model="v9")
 
     asyncio.run(scenario())
+
+
+def test_docs_examples_run(live: LiveServer, tmp_path: Path) -> None:
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    blocks = re.findall(r"```python\n(.*?)```", (root / "docs" / "sdk.md").read_text(), re.S)
+    assert len(blocks) >= 2
+    shutil.copytree(root / "docs" / "examples", tmp_path / "docs" / "examples")
+    env = {
+        "PIXVERSE_BASE_URL": live.base_url,
+        "PIXVERSE_API_KEY": live.api_key,
+        "PATH": "/usr/bin:/bin",
+    }
+    for block in blocks:
+        run = subprocess.run(
+            [sys.executable, "-c", block],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr
+    assert probe(tmp_path / "fox.mp4").video is not None
