@@ -97,11 +97,19 @@ def test_result_file_supports_ranges(api: Api) -> None:
 
 
 def test_logs_carry_the_trace_id(api: Api, caplog: pytest.LogCaptureFixture) -> None:
-    trace_id = str(uuid.uuid4())
-    with caplog.at_level("INFO", logger="pixforge"):
-        api.get("/openapi/v2/account/balance", trace_id=trace_id)
+    import time
+
     from pixforge.logs import JsonFormatter
 
+    trace_id = str(uuid.uuid4())
     formatter = JsonFormatter()
-    lines = [formatter.format(r) for r in caplog.records if r.name == "pixforge.access"]
-    assert any(trace_id in line and '"status": 200' in line for line in lines)
+    with caplog.at_level("INFO", logger="pixforge"):
+        api.get("/openapi/v2/account/balance", trace_id=trace_id)
+        # The access line is written just after the response went out: give it a moment.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            lines = [formatter.format(r) for r in caplog.records if r.name == "pixforge.access"]
+            if any(trace_id in line and '"status": 200' in line for line in lines):
+                return
+            time.sleep(0.05)
+    pytest.fail(f"no access log line with trace id {trace_id}")
