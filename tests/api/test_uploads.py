@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.support.media import image_bytes, make_audio, make_video, noise_png
+from tests.support.origin import QuietHandler, serving
 from tests.support.server import Api, RunningServer, make_settings, running_server
 
 PNG = image_bytes(320, 240, "PNG")
 SERVED: dict[str, tuple[bytes, str]] = {}
 
 
-class _Origin(BaseHTTPRequestHandler):
+class _Origin(QuietHandler):
     def do_GET(self) -> None:
         found = SERVED.get(self.path)
         if found is None:
@@ -30,18 +29,11 @@ class _Origin(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, *_: object) -> None:
-        return
-
 
 @pytest.fixture
 def origin() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Origin) as url:
+        yield url
 
 
 @pytest.fixture

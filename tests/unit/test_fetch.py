@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,11 +14,12 @@ from pixforge.media.fetch import (
     check_url,
     fetch,
 )
+from tests.support.origin import QuietHandler, serving
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
         if self.path == "/big":
             self.send_response(200)
@@ -45,18 +44,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
 
-    def log_message(self, *_: object) -> None:
-        return
-
 
 @pytest.fixture
 def origin() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Handler) as url:
+        yield url
 
 
 def limits(allowed: list[ipaddress.IPv4Network] | None = None) -> FetchLimits:
