@@ -19,10 +19,12 @@ accounts_app = typer.Typer(no_args_is_help=True, help="Create and manage account
 keys_app = typer.Typer(no_args_is_help=True, help="Create and disable API keys.")
 credits_app = typer.Typer(no_args_is_help=True, help="Grant credits.")
 videos_app = typer.Typer(no_args_is_help=True, help="Inspect and delete generations.")
+models_app = typer.Typer(no_args_is_help=True, help="The diffusers engine's model registry.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(videos_app, name="videos")
+app.add_typer(models_app, name="models")
 app.add_typer(cli_client.generate_app, name="generate")
 app.command("status")(cli_client.status)
 app.command("balance")(cli_client.balance)
@@ -405,6 +407,118 @@ def contact_sheet_command(
         err_console.print(f"[red]error:[/red] {video}: {error}")
         raise typer.Exit(code=2) from error
     console.print(str(target), highlight=False)
+
+
+RegistryOption = Annotated[
+    Path | None,
+    typer.Option("--registry", help="Model registry JSON [env: PIXFORGE_DIFFUSERS_MODELS_FILE]"),
+]
+
+
+def _registry(path: Path | None) -> Any:
+    try:
+        from pixforge.engines.diffusers.registry import load_registry
+    except ImportError as error:
+        err_console.print("[red]error:[/red] pip install 'pixforge[diffusers]'")
+        raise typer.Exit(code=2) from error
+    registry_file = path or _settings().diffusers_models_file
+    if registry_file is None:
+        err_console.print(
+            "[red]error:[/red] no registry: --registry or PIXFORGE_DIFFUSERS_MODELS_FILE"
+        )
+        raise typer.Exit(code=2)
+    return registry_file, load_registry(registry_file)
+
+
+@models_app.command("list")
+def models_list(registry: RegistryOption = None, as_json: JsonOption = False) -> None:
+    """The registry's entries and whether their weights are present locally."""
+    _, entries = _registry(registry)
+    rows = [
+        {
+            "model": name,
+            "mode": mode.value,
+            "family": entry.family,
+            "path": str(entry.path),
+            "loadable": (entry.path / "model_index.json").is_file(),
+        }
+        for (name, mode), entry in sorted(entries.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    ]
+    _print_rows(rows, as_json)
+
+
+@models_app.command("check")
+def models_check(
+    name: str,
+    mode: Annotated[str, typer.Option(help="text, image or transition")] = "text",
+    registry: RegistryOption = None,
+) -> None:
+    """Load a model and run a 1-step dry run at its smallest size."""
+    import time
+
+    from pixforge.domain.spec import GenerationSpec, ImageRef, Mode, OutputFormat, RenderJob
+    from pixforge.engines.base import EngineConfig
+    from pixforge.engines.diffusers.engine import DiffusersEngine
+    from pixforge.state import diffusers_options
+
+    registry_file, entries = _registry(registry)
+    key = (name, Mode(mode))
+    if key not in entries:
+        err_console.print(f"[red]error:[/red] {name} does not serve {mode} in {registry_file}")
+        raise typer.Exit(code=1)
+    entry = entries[key]
+    options = diffusers_options(_settings(diffusers_models_file=registry_file))
+    engine = DiffusersEngine(EngineConfig(diffusers=options), options)
+    engine.registry = {key: entry.__class__(**{**_fields(entry), "steps": 1})}
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        image_path = Path(tmp) / "probe.png"
+        Image.new("RGB", (64, 64), (128, 96, 64)).save(image_path)
+        images = (
+            ()
+            if mode == "text"
+            else (ImageRef(str(image_path), 64, 64),) * (2 if mode == "transition" else 1)
+        )
+        spec = GenerationSpec(
+            mode=Mode(mode),
+            model=name,
+            prompt="a check",
+            quality="360p",
+            duration_s=1,
+            aspect_ratio="1:1",
+            image_ids=tuple(range(len(images))),
+        )
+        started = time.monotonic()
+        engine.render(
+            RenderJob(0, spec, 1, OutputFormat(64, 64, 24, 24), images),
+            Path(tmp) / "check.mp4",
+            lambda _: None,
+        )
+    console.print(
+        f"{name} ({mode}) ok: loaded and ran 1 step in {time.monotonic() - started:.1f} s"
+    )
+
+
+def _fields(entry: Any) -> dict[str, Any]:
+    import dataclasses
+
+    return {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
+
+
+@models_app.command("make-tiny")
+def models_make_tiny(folder: Path) -> None:
+    """Write tiny random-weight pipelines and a registry (for tests and demos; no hub access)."""
+    from pixforge.engines.diffusers.tiny import make_tiny
+
+    registry_file = make_tiny(folder)
+    console.print(
+        f"wrote {registry_file}; try PIXFORGE_ENGINE=diffusers "
+        f"PIXFORGE_DIFFUSERS_MODELS_FILE={registry_file}",
+        highlight=False,
+    )
 
 
 def _print(data: dict[str, Any], as_json: bool) -> None:

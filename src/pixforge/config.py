@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     moderation_terms_file: Path | None = None
     templates_file: Path | None = None
     preview_caption: bool = False
+
+    # -- diffusers engine (PIXFORGE_ENGINE=diffusers; pip install 'pixforge[diffusers]')
+    diffusers_models_file: Path | None = None
+    diffusers_device: str = "cpu"
+    diffusers_dtype: Literal["fp32", "bf16", "fp16"] = "fp32"
+    diffusers_memory_budget_gb: float = Field(default=16.0, gt=0)
+    diffusers_cpu_offload: bool = False
+    diffusers_vae_tiling: bool = False
+    diffusers_compile: bool = False
 
     # -- uploads and URL fetches
     max_request_bytes: int = Field(default=60 * MIB, gt=0)

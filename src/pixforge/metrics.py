@@ -10,14 +10,18 @@ from prometheus_client.registry import Collector
 
 QueueDepthFn = Callable[[], tuple[int, int]]
 StatusCountsFn = Callable[[], dict[int, int]]
+ModelLoadsFn = Callable[[], dict[str, int]]
 
 
 class _DatabaseCollector(Collector):
     """Reads queue depth and generations by status from the database at scrape time."""
 
-    def __init__(self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn) -> None:
+    def __init__(
+        self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn, model_loads: ModelLoadsFn
+    ) -> None:
         self.queue_depth = queue_depth
         self.status_counts = status_counts
+        self.model_loads = model_loads
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         queued, running = self.queue_depth()
@@ -33,6 +37,12 @@ class _DatabaseCollector(Collector):
         for status, count in sorted(self.status_counts().items()):
             by_status.add_metric([str(status)], count)
         yield by_status
+        loads = GaugeMetricFamily(
+            "pixforge_model_loads", "Times each model was loaded by the workers", labels=["model"]
+        )
+        for model, count in sorted(self.model_loads().items()):
+            loads.add_metric([model], count)
+        yield loads
 
 
 class Metrics:
@@ -70,5 +80,7 @@ class Metrics:
             registry=self.registry,
         )
 
-    def watch_database(self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn) -> None:
-        self.registry.register(_DatabaseCollector(queue_depth, status_counts))
+    def watch_database(
+        self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn, model_loads: ModelLoadsFn
+    ) -> None:
+        self.registry.register(_DatabaseCollector(queue_depth, status_counts, model_loads))

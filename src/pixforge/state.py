@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pixforge.config import Settings
 from pixforge.domain.moderation import DEFAULT_TERMS, ModerationPolicy, parse_terms_file
@@ -33,6 +34,9 @@ from pixforge.store.db import Database
 from pixforge.worker.recovery import expire_dead_local_leases
 from pixforge.worker.runner import Runner, new_owner_id
 
+if TYPE_CHECKING:
+    from pixforge.engines.diffusers.engine import DiffusersOptions
+
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +44,20 @@ def load_prices(settings: Settings) -> PriceTable:
     if settings.pricing_file is None:
         return PriceTable()
     return PriceTable.from_mapping(json.loads(settings.pricing_file.read_text()))
+
+
+def diffusers_options(settings: Settings) -> DiffusersOptions:
+    from pixforge.engines.diffusers.engine import DiffusersOptions
+
+    return DiffusersOptions(
+        registry_file=settings.diffusers_models_file,
+        device=settings.diffusers_device,
+        dtype=settings.diffusers_dtype,
+        memory_budget_gb=settings.diffusers_memory_budget_gb,
+        cpu_offload=settings.diffusers_cpu_offload,
+        vae_tiling=settings.diffusers_vae_tiling,
+        compile=settings.diffusers_compile,
+    )
 
 
 def load_templates(settings: Settings) -> dict[int, Template]:
@@ -94,7 +112,10 @@ class AppState:
         moderation = load_moderation(settings)
         templates = load_templates(settings)
         engine_config = EngineConfig(
-            encoder=encoder, templates=templates, caption=settings.preview_caption
+            encoder=encoder,
+            templates=templates,
+            caption=settings.preview_caption,
+            diffusers=diffusers_options(settings) if settings.engine == "diffusers" else None,
         )
         owner = new_owner_id()
 
@@ -154,7 +175,14 @@ class AppState:
             with db.read() as conn:
                 return generation_repo.status_counts(conn)
 
-        metrics.watch_database(queue_depth, status_counts)
+        def model_loads() -> dict[str, int]:
+            totals: dict[str, int] = {}
+            for runner in dispatcher.runners:
+                for name, count in getattr(runner.engine, "load_counts", {}).items():
+                    totals[name] = totals.get(name, 0) + count
+            return totals
+
+        metrics.watch_database(queue_depth, status_counts, model_loads)
         return cls(
             settings=settings,
             db=db,

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pixforge.domain.rules import Template
 from pixforge.domain.spec import RenderJob
 from pixforge.media.encode import EncoderSettings
+
+if TYPE_CHECKING:
+    from pixforge.engines.diffusers.engine import DiffusersOptions
 
 ProgressFn = Callable[[float], None]
 """Called with the fraction done (0.0–1.0); may raise to cancel the render."""
@@ -22,6 +25,7 @@ class EngineConfig:
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
     templates: Mapping[int, Template] = field(default_factory=dict)
     caption: bool = False
+    diffusers: DiffusersOptions | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,22 @@ def _build_preview(config: EngineConfig) -> Engine:
     return PreviewEngine(config)
 
 
-ENGINES: Mapping[str, Callable[[EngineConfig], Engine]] = {"preview": _build_preview}
+def _build_diffusers(config: EngineConfig) -> Engine:
+    try:
+        from pixforge.engines.diffusers.engine import DiffusersEngine
+    except ImportError as error:  # pragma: no cover - depends on the install
+        raise UnknownEngineError(
+            "the diffusers engine needs its extra: pip install 'pixforge[diffusers]'"
+        ) from error
+    if config.diffusers is None:
+        raise UnknownEngineError("the diffusers engine needs diffusers options")
+    return DiffusersEngine(config, config.diffusers)
+
+
+ENGINES: Mapping[str, Callable[[EngineConfig], Engine]] = {
+    "preview": _build_preview,
+    "diffusers": _build_diffusers,
+}
 
 
 def build_engine(name: str, config: EngineConfig) -> Engine:

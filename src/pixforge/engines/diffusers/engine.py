@@ -1,0 +1,235 @@
+"""Diffusers engine: open-weight video models (Wan, LTX-Video) behind the PixVerse API.
+
+Pipelines are loaded from local directories only (hub disabled), kept warm in an LRU bounded by a
+memory budget, and run one job at a time per engine (schedulers are not thread-safe). Frames are
+resized to the exact output size, resampled in time to 24 fps, and sent to the shared encoder.
+Names or modes the registry does not serve fall back to the preview engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pixforge.domain.spec import Mode, RenderJob
+from pixforge.engines.base import EngineConfig, ProgressFn, RenderResult
+from pixforge.engines.diffusers.registry import ModelEntry, RegistryKey, load_registry
+from pixforge.engines.preview.audio import synthesize
+from pixforge.engines.preview.engine import PreviewEngine
+from pixforge.media.encode import VideoEncoder, prefetched
+from pixforge.media.images import cover, load_rgb
+
+log = logging.getLogger(__name__)
+Frame = NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class DiffusersOptions:
+    registry_file: Path | None
+    device: str = "cpu"
+    dtype: str = "fp32"  # fp32 on CPU: bf16/fp16 run 4-20x slower there
+    memory_budget_gb: float = 16.0
+    cpu_offload: bool = False
+    vae_tiling: bool = False
+    compile: bool = False
+
+
+class OutOfMemoryRenderError(RuntimeError):
+    """The model ran out of memory; the generation fails (refunded) and the worker keeps going."""
+
+
+def _torch_dtype(name: str) -> Any:
+    import torch
+
+    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[name]
+
+
+def _pipeline_bytes(pipe: Any) -> int:
+    import torch
+
+    total = 0
+    for component in pipe.components.values():
+        if isinstance(component, torch.nn.Module):
+            total += sum(p.numel() * p.element_size() for p in component.parameters())
+    return total
+
+
+class PipelineCache:
+    """Loaded pipelines by path, least recently used first out when over the memory budget."""
+
+    def __init__(self, options: DiffusersOptions) -> None:
+        self.options = options
+        self._pipes: OrderedDict[Path, tuple[Any, int]] = OrderedDict()
+        self.load_counts: dict[str, int] = {}
+        self.load_seconds: dict[str, float] = {}
+
+    def get(self, entry: ModelEntry) -> Any:
+        if entry.path in self._pipes:
+            self._pipes.move_to_end(entry.path)
+            return self._pipes[entry.path][0]
+        pipe = self._load(entry)
+        size = _pipeline_bytes(pipe)
+        self._pipes[entry.path] = (pipe, size)
+        budget = int(self.options.memory_budget_gb * 1024**3)
+        while len(self._pipes) > 1 and sum(s for _, s in self._pipes.values()) > budget:
+            evicted, _ = self._pipes.popitem(last=False)
+            log.info("pipeline evicted", extra={"path": str(evicted)})
+        return pipe
+
+    def _load(self, entry: ModelEntry) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from local folders only
+        diffusers: Any = importlib.import_module("diffusers")  # untyped library
+        started = time.monotonic()
+        pipe = diffusers.DiffusionPipeline.from_pretrained(
+            str(entry.path), local_files_only=True, dtype=_torch_dtype(self.options.dtype)
+        )
+        if self.options.cpu_offload and self.options.device != "cpu":
+            pipe.enable_model_cpu_offload()
+        else:
+            pipe.to(self.options.device)
+        if self.options.vae_tiling and hasattr(pipe.vae, "enable_tiling"):
+            pipe.vae.enable_tiling()
+        if self.options.compile:
+            transformer = pipe.transformer
+            if hasattr(transformer, "compile_repeated_blocks"):
+                transformer.compile_repeated_blocks(fullgraph=False)
+            else:
+                transformer.compile()
+        pipe.set_progress_bar_config(disable=True)
+        key = entry.path.name
+        self.load_counts[key] = self.load_counts.get(key, 0) + 1
+        self.load_seconds[key] = time.monotonic() - started
+        log.info(
+            "pipeline loaded", extra={"path": str(entry.path), "seconds": self.load_seconds[key]}
+        )
+        return pipe
+
+    def clear(self) -> None:
+        self._pipes.clear()
+
+
+class DiffusersEngine:
+    """Renders with local diffusers pipelines; one render at a time per engine instance."""
+
+    name = "diffusers"
+
+    def __init__(self, config: EngineConfig, options: DiffusersOptions) -> None:
+        self.config = config
+        self.options = options
+        self.registry: dict[RegistryKey, ModelEntry] = (
+            load_registry(options.registry_file) if options.registry_file else {}
+        )
+        self.cache = PipelineCache(options)
+        self.fallback = PreviewEngine(config)
+        self._lock = threading.Lock()
+
+    @property
+    def load_counts(self) -> dict[str, int]:
+        return dict(self.cache.load_counts)
+
+    def render(self, job: RenderJob, out_path: Path, progress: ProgressFn) -> RenderResult:
+        entry = self.registry.get((job.spec.model, job.spec.mode))
+        if entry is None:
+            return self.fallback.render(job, out_path, progress)
+        with self._lock:
+            frames = self._generate(entry, job, progress)
+        out = job.output
+        audio = None
+        if job.spec.sound_effect_switch:
+            audio = synthesize(
+                job.spec.sound_effect_content or job.spec.prompt, job.seed, out.duration_s
+            )
+        with VideoEncoder(
+            out_path, out.width, out.height, out.fps, self.config.encoder, audio=audio
+        ) as encoder:
+            for frame in prefetched(_retimed(frames, out.width, out.height, out.frame_count), 4):
+                encoder.write(frame)
+        progress(1.0)
+        return RenderResult(has_audio=audio is not None)
+
+    def close(self) -> None:
+        self.cache.clear()
+
+    def _generate(self, entry: ModelEntry, job: RenderJob, progress: ProgressFn) -> Frame:
+        import torch
+
+        pipe = self.cache.get(entry)
+        width, height = entry.render_size(job.output.width, job.output.height)
+        steps = entry.steps
+
+        def on_step(
+            _pipe: Any, step: int, _timestep: Any, kwargs: dict[str, Any]
+        ) -> dict[str, Any]:
+            progress(0.9 * (step + 1) / steps)  # raising here cancels between steps
+            return kwargs
+
+        arguments: dict[str, Any] = {
+            "prompt": job.spec.prompt,
+            "negative_prompt": job.spec.negative_prompt or None,
+            "height": height,
+            "width": width,
+            "num_frames": entry.frame_count(job.output.duration_s),
+            "num_inference_steps": steps,
+            "guidance_scale": entry.guidance,
+            "generator": torch.Generator(device="cpu").manual_seed(job.seed),
+            "output_type": "np",
+            "callback_on_step_end": on_step,
+        }
+        if job.spec.mode is not Mode.TEXT:
+            images = [cover(load_rgb(Path(ref.path)), width, height) for ref in job.images]
+            from PIL import Image
+
+            arguments["image"] = Image.fromarray(images[0])
+            if job.spec.mode is Mode.TRANSITION:
+                arguments["last_image"] = Image.fromarray(images[-1])
+        try:
+            result = pipe(**arguments)
+        except torch.OutOfMemoryError as error:
+            raise self._oom(entry, error) from error
+        except RuntimeError as error:
+            if "can't allocate memory" in str(error) or "out of memory" in str(error):
+                raise self._oom(entry, error) from error
+            raise
+        frames = np.asarray(result.frames[0])
+        return np.clip(frames * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+    def _oom(self, entry: ModelEntry, error: BaseException) -> OutOfMemoryRenderError:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        log.error(
+            "out of memory while rendering", extra={"model": entry.name, "error": str(error)[:200]}
+        )
+        return OutOfMemoryRenderError(
+            f"out of memory rendering with {entry.path.name} on {self.options.device}"
+        )
+
+
+def _retimed(frames: Frame, width: int, height: int, count: int) -> Iterator[Frame]:
+    """Model frames resized to the output and resampled (linear blend) to `count` frames."""
+    from pixforge.engines.preview._cv import cv2, u8
+
+    source_count = len(frames)
+    for index in range(count):
+        position = index * (source_count - 1) / max(1, count - 1)
+        low = int(position)
+        high = min(source_count - 1, low + 1)
+        weight = position - low
+        frame = (
+            frames[low]
+            if weight == 0
+            else u8(cv2.addWeighted(frames[low], 1.0 - weight, frames[high], weight, 0.0))
+        )
+        yield u8(cv2.resize(frame, (width, height), interpolation=cv2.INTER_LINEAR))
