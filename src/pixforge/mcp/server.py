@@ -6,6 +6,7 @@ video by default and answer with its URL; the allowed values of every option are
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -209,6 +210,8 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
 
 def run(transport: str, base_url: str | None, api_key: str | None, host: str, port: int) -> None:
     """Run until stopped: stdio, or streamable HTTP at http://host:port/mcp."""
+    # One line per HTTP poll is noise in an assistant's MCP log; errors still show.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         server = build_server(base_url, api_key)
     except PixverseError as error:
