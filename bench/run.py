@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 from tests.support.server import make_settings, running_server  # noqa: E402
 
 from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, RenderJob  # noqa: E402
+from pixforge.engines.base import EngineConfig  # noqa: E402
 from pixforge.engines.preview.engine import PreviewEngine  # noqa: E402
-from pixforge.media.encode import EncoderSettings  # noqa: E402
 
 RUNS = 5
 BODY = {
@@ -33,7 +33,7 @@ BODY = {
 
 
 def direct_render_s(out_dir: Path) -> float:
-    engine = PreviewEngine(EncoderSettings())
+    engine = PreviewEngine(EngineConfig())
     spec = GenerationSpec(
         mode=Mode.TEXT,
         model="v4.5",
