@@ -27,13 +27,13 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # An entry whose render size cannot fit in memory: a real allocation failure, on demand.
     entries.append(
         {
-            "name": "c1",
+            "name": "v4",
             "path": "wan-t2v",
             "family": "wan",
             "modes": ["text"],
             "steps": 2,
             "guidance": 1.0,
-            "render_scale": 16.0,
+            "render_scale": 32.0,
         }
     )
     registry_file.write_text(json.dumps(entries))
@@ -69,7 +69,10 @@ def generate(api: Api, path: str, body: dict[str, object], tmp_path: Path) -> tu
     return result, target
 
 
-def test_every_mode_gives_the_requested_size_and_length(api: Api, tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["v5", "c1"], ids=["wan", "ltx"])
+def test_every_mode_gives_the_requested_size_and_length(
+    api: Api, tmp_path: Path, model: str
+) -> None:
     first = api.image_id(image_bytes(320, 240))
     last = api.image_id(image_bytes(320, 240, colour=(20, 40, 200)))
     cases = [
@@ -130,7 +133,7 @@ def test_out_of_memory_ends_in_8_with_a_refund_and_the_worker_keeps_serving(
     api: Api, tmp_path: Path
 ) -> None:
     before = api.balance()
-    body = {**VALID_TEXT, "model": "c1", "quality": "1080p", "duration": 15}
+    body = {**VALID_TEXT, "model": "v4", "quality": "1080p", "duration": 5}
     answer = api.post("/openapi/v2/video/text/generate", body)
     assert answer["ErrCode"] == 0
     assert api.wait(answer["Resp"]["video_id"], timeout_s=120)["status"] == 8

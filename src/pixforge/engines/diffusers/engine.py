@@ -186,13 +186,10 @@ class DiffusersEngine:
             "output_type": "np",
             "callback_on_step_end": on_step,
         }
+        if entry.family == "ltx":
+            arguments["frame_rate"] = entry.native_fps
         if job.spec.mode is not Mode.TEXT:
-            images = [cover(load_rgb(Path(ref.path)), width, height) for ref in job.images]
-            from PIL import Image
-
-            arguments["image"] = Image.fromarray(images[0])
-            if job.spec.mode is Mode.TRANSITION:
-                arguments["last_image"] = Image.fromarray(images[-1])
+            arguments.update(_image_arguments(entry, job, width, height, arguments["num_frames"]))
         try:
             result = pipe(**arguments)
         except torch.OutOfMemoryError as error:
@@ -215,6 +212,29 @@ class DiffusersEngine:
         return OutOfMemoryRenderError(
             f"out of memory rendering with {entry.path.name} on {self.options.device}"
         )
+
+
+def _image_arguments(
+    entry: ModelEntry, job: RenderJob, width: int, height: int, frame_count: int
+) -> dict[str, Any]:
+    """How each family takes its first (and last) frame."""
+    from PIL import Image
+
+    first, last = (
+        Image.fromarray(cover(load_rgb(Path(ref.path)), width, height))
+        for ref in (job.images[0], job.images[-1])
+    )
+    if job.spec.mode is Mode.IMAGE:
+        return {"image": first}
+    if entry.family == "wan":  # FLF2V / Wan 2.2 checkpoints take the last frame directly
+        return {"image": first, "last_image": last}
+    condition = importlib.import_module("diffusers.pipelines.ltx.pipeline_ltx_condition")
+    return {
+        "conditions": [
+            condition.LTXVideoCondition(image=first, frame_index=0),
+            condition.LTXVideoCondition(image=last, frame_index=frame_count - 1),
+        ]
+    }
 
 
 def _retimed(frames: Frame, width: int, height: int, count: int) -> Iterator[Frame]:

@@ -77,8 +77,62 @@ def _wan(in_channels: int) -> tuple[Any, Any, Any]:
     return vae, transformer, diffusers.FlowMatchEulerDiscreteScheduler(shift=7.0)
 
 
+def _ltx_parts() -> tuple[Any, Any, Any, Any]:
+    """Tiny LTX-Video parts that keep the real 32x spatial / 8x temporal compression."""
+    diffusers = _library("diffusers")
+    transformers = _library("transformers")
+    encoder = transformers.T5EncoderModel(
+        transformers.T5Config(
+            vocab_size=1000,
+            d_model=32,
+            d_kv=8,
+            d_ff=64,
+            num_layers=2,
+            num_heads=4,
+            relative_attention_num_buckets=8,
+            pad_token_id=0,
+            eos_token_id=1,
+            decoder_start_token_id=0,
+        )
+    )
+    vae = diffusers.AutoencoderKLLTXVideo(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=8,
+        block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, True, False),
+        decoder_spatio_temporal_scaling=(True, True, True, False),
+        decoder_inject_noise=(False,) * 5,
+        upsample_residual=(False,) * 4,
+        upsample_factor=(1,) * 4,
+        timestep_conditioning=False,
+        patch_size=4,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
+    transformer = diffusers.LTXVideoTransformer3DModel(
+        in_channels=8,
+        out_channels=8,
+        patch_size=1,
+        patch_size_t=1,
+        num_attention_heads=2,
+        attention_head_dim=8,
+        cross_attention_dim=16,
+        num_layers=1,
+        caption_channels=32,
+    )
+    return encoder, vae, transformer, diffusers.FlowMatchEulerDiscreteScheduler()
+
+
 def make_tiny(folder: Path, seed: int = 0) -> Path:
-    """Write tiny Wan text-to-video and image/transition pipelines plus a registry; return it."""
+    """Write tiny Wan and LTX-Video pipelines (text, image, first+last frame) and a registry.
+
+    Registry: v4.5, v5, v5.5 and v6 map to Wan; v5.6 and c1 map to LTX-Video.
+    """
     import torch
 
     diffusers = _library("diffusers")
@@ -105,13 +159,40 @@ def make_tiny(folder: Path, seed: int = 0) -> Path:
         image_processor=None,
         image_encoder=None,
     ).save_pretrained(folder / "wan-i2v")
-    common = {"family": "wan", "steps": 2, "guidance": 1.0, "render_scale": 0.1, "max_frames": 9}
+    ltx_encoder, ltx_vae, ltx_transformer, ltx_scheduler = _ltx_parts()
+    for pipeline_class, name in (
+        ("LTXPipeline", "ltx-t2v"),
+        ("LTXImageToVideoPipeline", "ltx-i2v"),
+        ("LTXConditionPipeline", "ltx-flf"),
+    ):
+        getattr(diffusers, pipeline_class)(
+            scheduler=ltx_scheduler,
+            vae=ltx_vae,
+            text_encoder=ltx_encoder,
+            tokenizer=tokenizer,
+            transformer=ltx_transformer,
+        ).save_pretrained(folder / name)
+    common = {"steps": 2, "guidance": 1.0, "render_scale": 0.1, "max_frames": 9}
+    wan_names, ltx_names = ("v4.5", "v5", "v5.5", "v6"), ("v5.6", "c1")
     registry = [
-        {"name": name, "path": "wan-t2v", "modes": ["text"], **common}
-        for name in ("v4.5", "v5", "v5.5", "v6")
+        {"name": name, "family": "wan", "path": path, "modes": modes, **common}
+        for name in wan_names
+        for path, modes in (("wan-t2v", ["text"]), ("wan-i2v", ["image", "transition"]))
     ] + [
-        {"name": name, "path": "wan-i2v", "modes": ["image", "transition"], **common}
-        for name in ("v4.5", "v5", "v5.5", "v6")
+        {
+            "name": name,
+            "family": "ltx",
+            "path": path,
+            "modes": modes,
+            **common,
+            "render_scale": 0.15,
+        }
+        for name in ltx_names
+        for path, modes in (
+            ("ltx-t2v", ["text"]),
+            ("ltx-i2v", ["image"]),
+            ("ltx-flf", ["transition"]),
+        )
     ]
     target = folder / "models.json"
     target.write_text(json.dumps(registry, indent=2))
