@@ -70,17 +70,18 @@ class PipelineCache:
 
     def __init__(self, options: DiffusersOptions) -> None:
         self.options = options
-        self._pipes: OrderedDict[Path, tuple[Any, int]] = OrderedDict()
+        self._pipes: OrderedDict[tuple[Path, str], tuple[Any, int]] = OrderedDict()
         self.load_counts: dict[str, int] = {}
         self.load_seconds: dict[str, float] = {}
 
     def get(self, entry: ModelEntry) -> Any:
-        if entry.path in self._pipes:
-            self._pipes.move_to_end(entry.path)
-            return self._pipes[entry.path][0]
+        key = (entry.path, str(entry.extra.get("pipeline", "")))
+        if key in self._pipes:
+            self._pipes.move_to_end(key)
+            return self._pipes[key][0]
         pipe = self._load(entry)
         size = _pipeline_bytes(pipe)
-        self._pipes[entry.path] = (pipe, size)
+        self._pipes[key] = (pipe, size)
         budget = int(self.options.memory_budget_gb * 1024**3)
         while len(self._pipes) > 1 and sum(s for _, s in self._pipes.values()) > budget:
             evicted, _ = self._pipes.popitem(last=False)
@@ -91,7 +92,10 @@ class PipelineCache:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from local folders only
         diffusers: Any = importlib.import_module("diffusers")  # untyped library
         started = time.monotonic()
-        pipe = diffusers.DiffusionPipeline.from_pretrained(
+        # One checkpoint can serve several modes: "pipeline" names the class to load it as
+        # (e.g. LTXConditionPipeline for transitions); otherwise model_index.json decides.
+        pipeline_class = getattr(diffusers, str(entry.extra.get("pipeline", "DiffusionPipeline")))
+        pipe = pipeline_class.from_pretrained(
             str(entry.path), local_files_only=True, dtype=_torch_dtype(self.options.dtype)
         )
         if self.options.cpu_offload and self.options.device != "cpu":

@@ -3,7 +3,8 @@
 A registry file (PIXFORGE_DIFFUSERS_MODELS) is a JSON list of entries:
   {"name": "v5", "path": "/models/wan-t2v", "family": "wan", "modes": ["text"],
    "steps": 30, "guidance": 5.0, "fps": 16, "render_scale": 1.0, "max_frames": 81}
-Relative paths are resolved against the registry file's folder.
+Relative paths are resolved against the registry file's folder. An optional "pipeline" names the
+diffusers class to load the checkpoint as (default: the class in its model_index.json).
 """
 
 from __future__ import annotations

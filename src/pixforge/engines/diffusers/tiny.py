@@ -163,7 +163,6 @@ def make_tiny(folder: Path, seed: int = 0) -> Path:
     for pipeline_class, name in (
         ("LTXPipeline", "ltx-t2v"),
         ("LTXImageToVideoPipeline", "ltx-i2v"),
-        ("LTXConditionPipeline", "ltx-flf"),
     ):
         getattr(diffusers, pipeline_class)(
             scheduler=ltx_scheduler,
@@ -174,26 +173,38 @@ def make_tiny(folder: Path, seed: int = 0) -> Path:
         ).save_pretrained(folder / name)
     common = {"steps": 2, "guidance": 1.0, "render_scale": 0.1, "max_frames": 9}
     wan_names, ltx_names = ("v4.5", "v5", "v5.5", "v6"), ("v5.6", "c1")
-    registry = [
-        {"name": name, "family": "wan", "path": path, "modes": modes, **common}
-        for name in wan_names
-        for path, modes in (("wan-t2v", ["text"]), ("wan-i2v", ["image", "transition"]))
-    ] + [
-        {
-            "name": name,
-            "family": "ltx",
-            "path": path,
-            "modes": modes,
-            **common,
-            "render_scale": 0.15,
-        }
-        for name in ltx_names
-        for path, modes in (
-            ("ltx-t2v", ["text"]),
-            ("ltx-i2v", ["image"]),
-            ("ltx-flf", ["transition"]),
-        )
-    ]
+    registry = (
+        [
+            {"name": name, "family": "wan", "path": path, "modes": modes, **common}
+            for name in wan_names
+            for path, modes in (("wan-t2v", ["text"]), ("wan-i2v", ["image", "transition"]))
+        ]
+        + [
+            {
+                "name": name,
+                "family": "ltx",
+                "path": path,
+                "modes": modes,
+                **common,
+                "render_scale": 0.15,
+            }
+            for name in ltx_names
+            for path, modes in (("ltx-t2v", ["text"]), ("ltx-i2v", ["image"]))
+        ]
+        + [
+            # The text checkpoint, loaded as LTXConditionPipeline, serves transitions.
+            {
+                "name": name,
+                "family": "ltx",
+                "path": "ltx-t2v",
+                "modes": ["transition"],
+                **common,
+                "render_scale": 0.15,
+                "pipeline": "LTXConditionPipeline",
+            }
+            for name in ltx_names
+        ]
+    )
     target = folder / "models.json"
     target.write_text(json.dumps(registry, indent=2))
     return target
