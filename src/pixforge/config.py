@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     diffusers_cpu_offload: bool = False
     diffusers_vae_tiling: bool = False
     diffusers_compile: bool = False
+    # What happens to model names / modes the registry does not map: rendered by the preview
+    # engine, or refused at submission (ErrCode 400017, nothing charged).
+    diffusers_unmapped: Literal["preview", "reject"] = "preview"
 
     # -- uploads and URL fetches
     max_request_bytes: int = Field(default=60 * MIB, gt=0)

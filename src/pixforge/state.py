@@ -17,6 +17,7 @@ from pixforge.domain.rules import (
     Template,
     validate_template,
 )
+from pixforge.domain.spec import Mode
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.registry import build_engine
 from pixforge.media.encode import EncoderSettings
@@ -58,6 +59,17 @@ def diffusers_options(settings: Settings) -> DiffusersOptions:
         vae_tiling=settings.diffusers_vae_tiling,
         compile=settings.diffusers_compile,
     )
+
+
+def served_models(settings: Settings) -> frozenset[tuple[str, Mode]] | None:
+    """With the diffusers engine set to reject unmapped names: the registry's (name, mode)s."""
+    if settings.engine != "diffusers" or settings.diffusers_unmapped != "reject":
+        return None
+    if settings.diffusers_models_file is None:
+        return frozenset()
+    from pixforge.engines.diffusers.registry import load_registry
+
+    return frozenset(load_registry(settings.diffusers_models_file))
 
 
 def load_templates(settings: Settings) -> dict[int, Template]:
@@ -143,6 +155,7 @@ class AppState:
             templates,
             settings.default_concurrency,
             settings.concurrency_release_s,
+            served=served_models(settings),
         )
         uploads = UploadService(
             db,

@@ -146,3 +146,22 @@ def test_unmapped_models_fall_back_to_the_preview_engine(api: Api, tmp_path: Pat
         api, "/openapi/v2/video/text/generate", {**VALID_TEXT, "model": "v3.5"}, tmp_path
     )
     assert probe(video).video is not None and result["status"] == 1
+
+
+def test_unmapped_models_can_be_refused(tmp_path: Path, registry: Path) -> None:
+    settings = make_settings(
+        tmp_path / "d",
+        engine="diffusers",
+        diffusers_models_file=registry,
+        diffusers_unmapped="reject",
+        workers=0,
+    )
+    with running_server(settings) as refusing:
+        api = refusing.api(refusing.create_account())
+        before = api.balance()
+        refused = api.post("/openapi/v2/video/text/generate", {**VALID_TEXT, "model": "v3.5"})
+        assert refused["ErrCode"] == 400017 and "v3.5 is not served" in refused["ErrMsg"]
+        assert api.balance() == before
+        served = api.post("/openapi/v2/video/text/generate", {**VALID_TEXT, "model": "v5"})
+        assert served["ErrCode"] == 0
+        api.close()

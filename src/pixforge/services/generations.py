@@ -71,6 +71,7 @@ class GenerationService:
         templates: Mapping[int, Template],
         default_concurrency: int,
         concurrency_release_s: float,
+        served: frozenset[tuple[str, Mode]] | None = None,
     ) -> None:
         self.db = db
         self.blobs = blobs
@@ -81,6 +82,8 @@ class GenerationService:
         self.templates = templates
         self.default_concurrency = default_concurrency
         self.concurrency_release_s = concurrency_release_s
+        # (model, mode) pairs the engine can render; None = every valid request.
+        self.served = served
 
     def submit(self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec) -> int:
         """Charge and queue a generation; return its id (the first id again on a replay)."""
@@ -88,6 +91,12 @@ class GenerationService:
         if previous is not None:
             return int(previous["id"])
         model_rules = rules.validate(spec, self.models, self.templates)
+        if self.served is not None and (spec.model, spec.mode) not in self.served:
+            offered = sorted({model for model, mode in self.served if mode is spec.mode})
+            raise InvalidParameterError(
+                f"model: {spec.model} is not served for {spec.mode.value} on this server; "
+                f"served: {', '.join(offered) or 'none'}"
+            )
         duration_s = rules.effective_duration_s(spec, self.templates)
         cost = video_credits(spec, duration_s, self.prices)
         seed = spec.seed if spec.seed is not None else secrets.randbelow(rules.SEED_MAX + 1)
