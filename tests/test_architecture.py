@@ -88,21 +88,16 @@ def test_every_module_has_a_docstring() -> None:
         assert ast.get_docstring(ast.parse(path.read_text())), f"{path} has no docstring"
 
 
-def test_importing_pixforge_loads_no_server_dependencies() -> None:
-    code = (
-        "import sys, pixforge; "
-        "heavy = {'fastapi', 'sqlalchemy', 'av', 'numpy', 'uvicorn'} & set(sys.modules); "
-        "print(sorted(heavy))"
-    )
+def _loaded_after_import(module: str) -> str:
+    heavy = "{'fastapi', 'sqlalchemy', 'av', 'numpy', 'uvicorn', 'cv2', 'torch'}"
+    code = f"import sys, {module}; print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    return out.stdout.strip()
+
+
+def test_importing_pixforge_loads_no_server_dependencies() -> None:
+    assert _loaded_after_import("pixforge") == "[]"
 
 
 def test_the_sdk_loads_no_server_dependencies() -> None:
-    code = (
-        "import sys, pixforge.sdk; "
-        "heavy = {'fastapi', 'sqlalchemy', 'av', 'numpy', 'uvicorn', 'cv2'} & set(sys.modules); "
-        "print(sorted(heavy))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _loaded_after_import("pixforge.sdk") == "[]"

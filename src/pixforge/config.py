@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     diffusers_vae_tiling: bool = False
     diffusers_compile: bool = False
     # What happens to model names / modes the registry does not map: rendered by the preview
-    # engine, or refused at submission (ErrCode 400017, nothing charged).
+    # engine, or refused at submission (error 400017, nothing charged).
     diffusers_unmapped: Literal["preview", "reject"] = "preview"
 
     # -- uploads and URL fetches

@@ -18,6 +18,19 @@ WORDS = (
     *("city", "forest", "river", "running", "flying", "slow", "fast", "camera"),
 )
 SPECIAL = {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"}
+# A tiny T5-family text encoder (UMT5 for Wan, T5 for LTX; d_model is the transformers' text_dim).
+TEXT_ENCODER: dict[str, int] = {
+    "vocab_size": 1000,
+    "d_model": 32,
+    "d_kv": 8,
+    "d_ff": 64,
+    "num_layers": 2,
+    "num_heads": 4,
+    "relative_attention_num_buckets": 8,
+    "pad_token_id": 0,
+    "eos_token_id": 1,
+    "decoder_start_token_id": 0,
+}
 
 
 def _library(name: str) -> Any:
@@ -34,20 +47,7 @@ def _text_parts() -> tuple[Any, Any]:
     )
     tokenizer_model.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
     tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer_model, **SPECIAL)
-    encoder = transformers.UMT5EncoderModel(
-        transformers.UMT5Config(
-            vocab_size=1000,
-            d_model=32,
-            d_kv=8,
-            d_ff=64,
-            num_layers=2,
-            num_heads=4,
-            relative_attention_num_buckets=8,
-            pad_token_id=0,
-            eos_token_id=1,
-            decoder_start_token_id=0,
-        )
-    )
+    encoder = transformers.UMT5EncoderModel(transformers.UMT5Config(**TEXT_ENCODER))
     return tokenizer, encoder
 
 
@@ -81,20 +81,7 @@ def _ltx_parts() -> tuple[Any, Any, Any, Any]:
     """Tiny LTX-Video parts that keep the real 32x spatial / 8x temporal compression."""
     diffusers = _library("diffusers")
     transformers = _library("transformers")
-    encoder = transformers.T5EncoderModel(
-        transformers.T5Config(
-            vocab_size=1000,
-            d_model=32,
-            d_kv=8,
-            d_ff=64,
-            num_layers=2,
-            num_heads=4,
-            relative_attention_num_buckets=8,
-            pad_token_id=0,
-            eos_token_id=1,
-            decoder_start_token_id=0,
-        )
-    )
+    encoder = transformers.T5EncoderModel(transformers.T5Config(**TEXT_ENCODER))
     vae = diffusers.AutoencoderKLLTXVideo(
         in_channels=3,
         out_channels=3,
