@@ -26,6 +26,7 @@ from pixforge.media.images import ImageLimits
 from pixforge.metrics import Metrics
 from pixforge.queue.embedded import EmbeddedDispatcher
 from pixforge.services.accounts import AccountService
+from pixforge.services.catalogue import CatalogueService
 from pixforge.services.generations import GenerationService
 from pixforge.services.limits import RateLimiter
 from pixforge.services.uploads import MediaLimits, UploadService
@@ -107,6 +108,7 @@ class AppState:
     generations: GenerationService
     rate_limiter: RateLimiter
     dispatcher: EmbeddedDispatcher
+    catalogue: CatalogueService
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -206,6 +208,7 @@ class AppState:
             generations=generations,
             rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
             dispatcher=dispatcher,
+            catalogue=CatalogueService(templates),
         )
 
     def start(self) -> None:

@@ -16,6 +16,8 @@ ROUTES = [
     ("POST", "/openapi/v2/video/transition/generate"),
     ("POST", "/openapi/v2/image/upload"),
     ("POST", "/openapi/v2/media/upload"),
+    ("GET", "/openapi/v2/video/lip_sync/tts_list?page_num=1&page_size=10"),
+    ("GET", "/openapi/v2/video/effects/templates/list"),
 ]
 
 

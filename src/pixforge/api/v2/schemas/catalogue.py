@@ -1,0 +1,55 @@
+"""Wire models of the catalogue endpoints (TTS speakers, effect templates)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from pixforge.domain.catalogue import Speaker
+from pixforge.domain.rules import Template
+from pixforge.services.catalogue import Page
+
+
+class SpeakerItem(BaseModel):
+    speaker_id: str
+    name: str
+
+
+class SpeakerListResponse(BaseModel):
+    total: int
+    data: list[SpeakerItem]
+
+    @classmethod
+    def from_page(cls, page: Page[Speaker]) -> SpeakerListResponse:
+        items = [SpeakerItem(speaker_id=s.speaker_id, name=s.name) for s in page.items]
+        return cls(total=page.total, data=items)
+
+
+class TemplateItem(BaseModel):
+    template_id: int
+    display_name: str
+    display_prompt: str
+    template_type: int = Field(description="1 video template, 2 image template")
+    qualities: list[str]
+    duration: int
+
+
+class TemplateListResponse(BaseModel):
+    effect_items: list[TemplateItem]
+    total: int
+    page: int
+    pageSize: int  # noqa: N815 - PixVerse's wire name
+
+    @classmethod
+    def from_page(cls, page: Page[Template]) -> TemplateListResponse:
+        items = [
+            TemplateItem(
+                template_id=t.template_id,
+                display_name=t.name,
+                display_prompt=t.prompt,
+                template_type=1,
+                qualities=list(t.qualities),
+                duration=t.duration_s,
+            )
+            for t in page.items
+        ]
+        return cls(effect_items=items, total=page.total, page=page.page, pageSize=page.page_size)
