@@ -25,6 +25,7 @@ from pixforge.sdk import (
     PixverseError,
     VideoResult,
     WaitTimeoutError,
+    image_reference,
 )
 
 EXIT_API_ERROR, EXIT_GENERATION, EXIT_TIMEOUT, EXIT_CONNECTION = 1, 3, 4, 5
@@ -69,9 +70,7 @@ def _options(**values: Any) -> dict[str, Any]:
     if sound is not None:
         values["sound_effect_switch"] = True
         values["sound_effect_content"] = sound
-    if not values.pop("water_mark", False):
-        values.pop("water_mark", None)
-    else:
+    if values.pop("water_mark", False):  # a flag: only sent when set
         values["water_mark"] = True
     return {k: v for k, v in values.items() if v is not None}
 
@@ -291,15 +290,11 @@ def generate_transition(
 
 
 def _image_source(value: str) -> int | str | Path:
-    if value.isdigit():
-        return int(value)
-    if value.startswith(("http://", "https://")):
-        return value
-    path = Path(value)
-    if not path.is_file():
+    try:
+        return image_reference(value)
+    except FileNotFoundError as error:
         err_console.print(f"[red]error:[/red] {value}: no such file")
-        raise typer.Exit(code=2)
-    return path
+        raise typer.Exit(code=2) from error
 
 
 def status(

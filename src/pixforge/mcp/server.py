@@ -16,7 +16,13 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from pixforge.sdk import AsyncClient, GenerationError, PixverseError, VideoResult
+from pixforge.sdk import (
+    AsyncClient,
+    GenerationError,
+    PixverseError,
+    VideoResult,
+    image_reference,
+)
 
 Model = Literal["v3.5", "v4", "v4.5", "v5", "v5.5", "v5.6", "v6", "c1"]
 Quality = Literal["360p", "540p", "720p", "1080p"]
@@ -57,14 +63,10 @@ def _result(result: VideoResult) -> dict[str, Any]:
 
 
 def _image(value: str) -> int | str | Path:
-    if value.isdigit():
-        return int(value)
-    if value.startswith(("http://", "https://")):
-        return value
-    path = Path(value).expanduser()
-    if not path.is_file():
-        raise ValueError(f"image {value!r}: no such file on the MCP server's machine")
-    return path
+    try:
+        return image_reference(value)
+    except FileNotFoundError as error:
+        raise ValueError(f"image {value!r}: no such file on the MCP server's machine") from error
 
 
 def _options(**values: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from pixforge.sdk._client import (
     Client,
     ImageSource,
     ProgressCallback,
+    image_reference,
 )
 from pixforge.sdk._exceptions import (
     APIConnectionError,
@@ -66,4 +67,5 @@ __all__ = [
     "UploadedMedia",
     "VideoResult",
     "WaitTimeoutError",
+    "image_reference",
 ]

@@ -112,6 +112,21 @@ def _is_transient(error: BaseException) -> bool:
     )
 
 
+def image_reference(value: str) -> int | str | Path:
+    """Read a user-typed image reference: digits are an img_id, http(s) is a URL, else a file.
+
+    Raises FileNotFoundError when it names no existing file.
+    """
+    if value.isdigit():
+        return int(value)
+    if value.startswith(("http://", "https://")):
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(value)
+    return path
+
+
 def _image_form(source: ImageSource) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
     """(files, data) for an image upload from a URL, a local path or raw bytes."""
     if isinstance(source, bytes):
