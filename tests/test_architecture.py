@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"domain"},
     "engines": {"domain", "media"},
     "queue": {"worker"},
-    "worker": {"domain", "engines", "metrics", "storage", "store"},
+    "worker": {"domain", "engines", "media", "metrics", "storage", "store"},
     "services": {"domain", "media", "queue", "storage", "store"},
     "api": {"config", "domain", "logs", "metrics", "services", "state"},
     "sdk": set(),

@@ -25,6 +25,10 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.add_typer(videos_app, name="videos")
 app.add_typer(models_app, name="models")
+templates_app = typer.Typer(no_args_is_help=True, help="Activate effect templates per account.")
+webhooks_app = typer.Typer(no_args_is_help=True, help="Webhook endpoints and deliveries.")
+app.add_typer(templates_app, name="templates")
+app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(cli_client.generate_app, name="generate")
 app.command("status")(cli_client.status)
 app.command("balance")(cli_client.balance)
@@ -54,6 +58,18 @@ def _services(data_dir: Path | None) -> Any:
     return AccountService(db, settings.default_concurrency)
 
 
+def _operator(data_dir: Path | None) -> Any:
+    from pixforge.services.operator import OperatorService
+    from pixforge.state import load_templates
+    from pixforge.store.db import Database
+
+    settings = _settings(data_dir=data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    return OperatorService(db, load_templates(settings))
+
+
 def _fail(error: PixforgeError) -> None:
     err_console.print(f"[red]error {error.err_code}:[/red] {error.message}")
     raise typer.Exit(code=1)
@@ -81,6 +97,8 @@ def serve(
     created = state.accounts.ensure_dev_account(settings.dev_account_credits, settings.dev_api_key)
     if created is not None:
         account, key = created
+        # The development account can try every effect template without an activation step.
+        state.operator.activate_templates(account.id, sorted(state.generations.templates))
         shown = "from PIXFORGE_DEV_API_KEY" if settings.dev_api_key else f"(shown once) {key}"
         console.print(
             f"[green]Development account {account.id} created with "
@@ -519,6 +537,126 @@ def models_make_tiny(folder: Path) -> None:
         f"PIXFORGE_DIFFUSERS_MODELS_FILE={registry_file}",
         highlight=False,
     )
+
+
+@templates_app.command("activate")
+def templates_activate(
+    account_id: int,
+    template_ids: Annotated[list[int], typer.Argument(help="Template ids from the catalogue")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Activate effect templates for an account (PixVerse answers 500070 until then)."""
+    try:
+        added = _operator(data_dir).activate_templates(account_id, template_ids)
+    except PixforgeError as error:
+        _fail(error)
+    console.print(f"activated {len(added)} new of {len(template_ids)} for account {account_id}")
+
+
+@templates_app.command("deactivate")
+def templates_deactivate(account_id: int, template_id: int, data_dir: DataDirOption = None) -> None:
+    """Deactivate one effect template for an account."""
+    if not _operator(data_dir).deactivate_template(account_id, template_id):
+        err_console.print(f"template {template_id} was not active for account {account_id}")
+        raise typer.Exit(code=1)
+    console.print(f"template {template_id} deactivated for account {account_id}")
+
+
+@templates_app.command("list")
+def templates_list(
+    account_id: int, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
+    """The catalogue, with what is active for an account."""
+    operator = _operator(data_dir)
+    active = set(operator.activated_templates(account_id))
+    rows = [
+        {
+            "template_id": t.template_id,
+            "name": t.name,
+            "qualities": ",".join(t.qualities),
+            "active": t.template_id in active,
+        }
+        for t in sorted(operator.templates.values(), key=lambda t: t.template_id)
+    ]
+    _print_rows(rows, as_json)
+
+
+@webhooks_app.command("create")
+def webhooks_create(
+    account_id: int,
+    url: str,
+    default: Annotated[
+        bool, typer.Option("--default", help="Use for every generation without a webhook_id")
+    ] = False,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register an endpoint; prints its webhook_id and signing secret (shown once)."""
+    try:
+        row = _operator(data_dir).create_webhook(account_id, url, default)
+    except PixforgeError as error:
+        _fail(error)
+    _print({"webhook_id": row.id, "secret": row.secret, "url": row.url}, as_json)
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    data_dir: DataDirOption = None,
+    deliveries: Annotated[
+        bool, typer.Option("--deliveries", help="List deliveries instead of endpoints")
+    ] = False,
+    state: Annotated[
+        str | None, typer.Option(help="Only deliveries in this state: pending/delivered/failed")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List webhook endpoints, or (with --deliveries) the newest deliveries and their state."""
+    operator = _operator(data_dir)
+    if not deliveries:
+        rows = [
+            {
+                "webhook_id": w.id,
+                "account_id": w.account_id,
+                "url": w.url,
+                "default": w.is_default,
+                "disabled": w.disabled,
+            }
+            for w in operator.webhooks()
+        ]
+        _print_rows(rows, as_json)
+        return
+    data = [
+        {
+            "delivery_id": d.id,
+            "webhook_id": d.webhook_id,
+            "video_id": d.generation_id,
+            "state": d.state,
+            "attempts": d.attempts,
+            "last_error": d.last_error or "",
+        }
+        for d in operator.deliveries(state)
+    ]
+    _print_rows(data, as_json)
+
+
+@webhooks_app.command("replay")
+def webhooks_replay(delivery_id: int, data_dir: DataDirOption = None) -> None:
+    """Queue a delivery again (a running server sends it within its poll interval)."""
+    try:
+        _operator(data_dir).replay_delivery(delivery_id)
+    except PixforgeError as error:
+        _fail(error)
+    console.print(f"delivery {delivery_id} queued again")
+
+
+@webhooks_app.command("disable")
+def webhooks_disable(webhook_id: str, data_dir: DataDirOption = None) -> None:
+    """Stop delivering to an endpoint (pending deliveries end as failed)."""
+    try:
+        _operator(data_dir).set_webhook_disabled(webhook_id, True)
+    except PixforgeError as error:
+        _fail(error)
+    console.print(f"webhook {webhook_id} disabled")
 
 
 def _print(data: dict[str, Any], as_json: bool) -> None:

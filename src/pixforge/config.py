@@ -46,7 +46,18 @@ class Settings(BaseSettings):
     moderation_enabled: bool = True
     moderation_terms_file: Path | None = None
     templates_file: Path | None = None
+    # PixVerse runs an effect template only after the account activated it (500070 otherwise).
+    templates_require_activation: bool = True
     preview_caption: bool = False
+
+    # -- webhooks (delivered on terminal status; retried after each delay, then given up)
+    webhook_retry_delays_s: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [2.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0]
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_poll_s: float = Field(default=1.0, gt=0)
+    # Webhook URLs may point into these networks (otherwise only public addresses).
+    webhook_allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # -- diffusers engine (PIXFORGE_ENGINE=diffusers; pip install 'pixforge[diffusers]')
     diffusers_models_file: Path | None = None
@@ -78,14 +89,16 @@ class Settings(BaseSettings):
     encoder_crf: int = Field(default=23, ge=0, le=51)
     encoder_threads: int = Field(default=2, ge=1)
 
-    @field_validator("fetch_allow_networks", mode="before")
+    @field_validator(
+        "fetch_allow_networks", "webhook_allow_networks", "webhook_retry_delays_s", mode="before"
+    )
     @classmethod
     def _split_networks(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("fetch_allow_networks")
+    @field_validator("fetch_allow_networks", "webhook_allow_networks")
     @classmethod
     def _check_networks(cls, value: list[str]) -> list[str]:
         for network in value:
@@ -114,3 +127,7 @@ class Settings(BaseSettings):
     @property
     def allowed_fetch_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(n, strict=False) for n in self.fetch_allow_networks]
+
+    @property
+    def allowed_webhook_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(n, strict=False) for n in self.webhook_allow_networks]

@@ -19,22 +19,27 @@ from pixforge.domain.rules import (
 )
 from pixforge.domain.spec import Mode
 from pixforge.engines.base import EngineConfig
+from pixforge.engines.preview.edits import restyle_cover
 from pixforge.engines.registry import build_engine
 from pixforge.media.encode import EncoderSettings
 from pixforge.media.fetch import FetchLimits
 from pixforge.media.images import ImageLimits
+from pixforge.media.segment import jpeg
 from pixforge.metrics import Metrics
 from pixforge.queue.embedded import EmbeddedDispatcher
 from pixforge.services.accounts import AccountService
 from pixforge.services.catalogue import CatalogueService
 from pixforge.services.generations import GenerationService
 from pixforge.services.limits import RateLimiter
+from pixforge.services.masks import MaskService
+from pixforge.services.operator import OperatorService
 from pixforge.services.uploads import MediaLimits, UploadService
 from pixforge.storage.local import LocalBlobStore
 from pixforge.store import generations as generation_repo
 from pixforge.store.db import Database
 from pixforge.worker.recovery import expire_dead_local_leases
 from pixforge.worker.runner import Runner, new_owner_id
+from pixforge.worker.webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from pixforge.engines.diffusers.engine import DiffusersOptions
@@ -109,6 +114,9 @@ class AppState:
     rate_limiter: RateLimiter
     dispatcher: EmbeddedDispatcher
     catalogue: CatalogueService
+    masks: MaskService
+    operator: OperatorService
+    webhook_sender: WebhookSender
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -132,6 +140,15 @@ class AppState:
             diffusers=diffusers_options(settings) if settings.engine == "diffusers" else None,
         )
         owner = new_owner_id()
+        webhook_sender = WebhookSender(
+            db,
+            retry_delays_s=settings.webhook_retry_delays_s,
+            timeout_s=settings.webhook_timeout_s,
+            poll_s=settings.webhook_poll_s,
+            allowed_networks=settings.allowed_webhook_networks,
+        )
+        public_url = settings.resolved_public_url
+        prices = load_prices(settings)
 
         def runner_for(index: int) -> Runner:
             return Runner(
@@ -143,21 +160,23 @@ class AppState:
                 owner=f"{owner}:{index}",
                 lease_s=settings.lease_s,
                 max_attempts=settings.max_attempts,
+                public_url=public_url,
+                on_delivery=webhook_sender.notify,
             )
 
         dispatcher = EmbeddedDispatcher(runner_for, settings.workers, settings.worker_poll_s)
-        public_url = settings.resolved_public_url
         generations = GenerationService(
             db,
             blobs,
             dispatcher,
             public_url,
-            load_prices(settings),
+            prices,
             MODELS,
             templates,
             settings.default_concurrency,
             settings.concurrency_release_s,
             served=served_models(settings),
+            require_activation=settings.templates_require_activation,
         )
         uploads = UploadService(
             db,
@@ -198,6 +217,8 @@ class AppState:
             return totals
 
         metrics.watch_database(queue_depth, status_counts, model_loads)
+        catalogue = CatalogueService(templates, db, blobs, public_url)
+        catalogue.install_restyle_covers(lambda restyle: jpeg(restyle_cover(restyle)))
         return cls(
             settings=settings,
             db=db,
@@ -208,13 +229,18 @@ class AppState:
             generations=generations,
             rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
             dispatcher=dispatcher,
-            catalogue=CatalogueService(templates),
+            catalogue=catalogue,
+            masks=MaskService(db, blobs, public_url, prices),
+            operator=OperatorService(db, templates),
+            webhook_sender=webhook_sender,
         )
 
     def start(self) -> None:
         expire_dead_local_leases(self.db)
         self.dispatcher.start()
+        self.webhook_sender.start()
 
     def stop(self) -> None:
         self.dispatcher.stop()
+        self.webhook_sender.stop()
         self.db.dispose()

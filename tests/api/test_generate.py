@@ -11,7 +11,7 @@ import pytest
 from pixforge.media.probe import probe
 from tests.cases.generate import VALID_TEXT
 from tests.support.media import decode_frames, image_bytes, psnr
-from tests.support.server import Api
+from tests.support.server import Account, Api, RunningServer
 
 
 def generate(api: Api, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +166,10 @@ def test_transition_runs_from_first_to_last(api: Api, tmp_path: Path) -> None:
     assert 60 < middle[0] < 190 and 60 < middle[2] < 190
 
 
-def test_effect_template_uses_its_own_length(api: Api) -> None:
+def test_effect_template_uses_its_own_length(
+    server: RunningServer, account: Account, api: Api
+) -> None:
+    server.state.operator.activate_templates(account.account_id, [302325299692608])
     img_id = api.image_id(image_bytes(400, 400))
     body = {
         "model": "v4.5",

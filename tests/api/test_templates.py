@@ -29,7 +29,11 @@ def test_catalogue_from_a_file(tmp_path: Path) -> None:
     catalogue.write_text(json.dumps(CUSTOM))
     settings = make_settings(tmp_path / "d", templates_file=catalogue)
     with running_server(settings) as server:
-        api = server.api(server.create_account())
+        account = server.create_account()
+        api = server.api(account)
+        body_id = CUSTOM[0]["template_id"]
+        assert isinstance(body_id, int)
+        server.state.operator.activate_templates(account.account_id, [body_id])
         img_id = api.image_id(image_bytes(320, 240))
         body = {"model": "v5", "prompt": "", "duration": 5, "quality": "360p", "img_id": img_id}
         ok = api.post(

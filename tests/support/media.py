@@ -80,3 +80,51 @@ def noise_png(width: int, height: int, seed: int = 0) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def make_scene_video(
+    path: Path,
+    width: int,
+    height: int,
+    seconds: float,
+    *,
+    fps: int = 24,
+    codec: str = "libx264",
+    with_audio: bool = False,
+) -> Path:
+    """A real clip with texture and motion (a gradient, a moving disc, coloured bars), so
+    styles, masks and frame matches have something to work on; optionally a sine AAC track."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([60 + 150 * x / width, 90 + 120 * y / height, np.full_like(x, 150)], axis=-1)
+    base[(y > height * 0.75)] = (70, 140, 60)
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        audio = None
+        if with_audio:
+            audio = container.add_stream("aac", rate=48000)
+            audio.layout = "mono"
+        count = int(seconds * fps)
+        for index in range(count):
+            frame = base.copy()
+            cx = width * (0.3 + 0.4 * index / max(1, count - 1))
+            frame[(x - cx) ** 2 + (y - height * 0.45) ** 2 < (height * 0.18) ** 2] = (220, 60, 50)
+            pixels = np.clip(frame, 0, 255).astype(np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+        if audio is not None:
+            total = int(seconds * 48000)
+            samples = (0.3 * np.sin(2 * np.pi * 440 * np.arange(total) / 48000)).astype(np.float32)
+            for start in range(0, total, 1024):
+                chunk = av.AudioFrame.from_ndarray(
+                    samples[None, start : start + 1024], format="fltp", layout="mono"
+                )
+                chunk.sample_rate = 48000
+                chunk.pts = start
+                for packet in audio.encode(chunk):
+                    container.mux(packet)
+            for packet in audio.encode(None):
+                container.mux(packet)
+    return path

@@ -89,6 +89,22 @@ class Api:
         assert body["ErrCode"] == 0, body
         return int(body["Resp"]["img_id"])
 
+    def media_id(self, path: Path) -> int:
+        response = self.http.post(
+            "/openapi/v2/media/upload",
+            files={"file": (path.name, path.read_bytes())},
+            headers=self.headers(),
+        )
+        body = response.json()
+        assert body["ErrCode"] == 0, body
+        return int(body["Resp"]["media_id"])
+
+    def download(self, url: str, path: Path) -> Path:
+        response = self.http.get(url)
+        assert response.status_code == 200, response.text
+        path.write_bytes(response.content)
+        return path
+
     def balance(self) -> tuple[int, int]:
         resp = self.get("/openapi/v2/account/balance")["Resp"]
         return int(resp["credit_monthly"]), int(resp["credit_package"])

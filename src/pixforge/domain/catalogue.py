@@ -65,3 +65,50 @@ def parse_positive(field: str, raw: str | None, *, default: int | None = None) -
 def page_of(items: Sequence[ItemT], page: int, size: int) -> list[ItemT]:
     start = (page - 1) * size
     return list(items[start : start + size])
+
+
+@dataclass(frozen=True, slots=True)
+class Restyle:
+    """A restyle effect: a look (one of the style filters) and a colour grade."""
+
+    restyle_id: int
+    name: str
+    prompt: str
+    style: str  # one of rules.STYLES, or "" for a grade only
+    grade: str  # one of RESTYLE_GRADES
+
+
+RESTYLE_GRADES = ("", "noir", "sepia", "warm", "cool")
+
+RESTYLES: tuple[Restyle, ...] = (
+    Restyle(23001, "Anime", "turn the video into a bright cel-shaded anime", "anime", ""),
+    Restyle(23002, "Comic book", "inked comic-book panels with halftone colour", "comic", ""),
+    Restyle(23003, "3D cartoon", "a soft 3D animated film look", "3d_animation", ""),
+    Restyle(23004, "Claymation", "everything made of modelling clay", "clay", ""),
+    Restyle(23005, "Cyberpunk", "neon-lit cyberpunk night", "cyberpunk", "cool"),
+    Restyle(23006, "Film noir", "black-and-white film noir with hard contrast", "", "noir"),
+    Restyle(23007, "Old photograph", "a faded sepia photograph from long ago", "", "sepia"),
+    Restyle(23008, "Golden hour", "warm golden-hour light", "", "warm"),
+)
+
+# Words of a free-form restyle prompt that pick a catalogue look (first match wins).
+RESTYLE_KEYWORDS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("anime", "manga", "cel"), 23001),
+    (("comic", "cartoon", "ink"), 23002),
+    (("3d", "pixar", "animated"), 23003),
+    (("clay", "plasticine", "claymation"), 23004),
+    (("cyberpunk", "neon", "futuristic"), 23005),
+    (("noir", "black", "monochrome", "grayscale"), 23006),
+    (("sepia", "vintage", "old", "retro"), 23007),
+    (("golden", "warm", "sunset", "summer"), 23008),
+)
+
+
+def restyle_for_prompt(prompt: str) -> Restyle:
+    """The catalogue look a free-form restyle prompt asks for (hashing when no word matches)."""
+    words = set(prompt.lower().replace(",", " ").split())
+    by_id = {r.restyle_id: r for r in RESTYLES}
+    for keywords, restyle_id in RESTYLE_KEYWORDS:
+        if words & set(keywords):
+            return by_id[restyle_id]
+    return RESTYLES[sum(prompt.encode()) % len(RESTYLES)]

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pixforge.domain.spec import GenerationSpec
+from pixforge.domain.spec import GenerationSpec, Mode
 
 
 def _default_base() -> dict[str, int]:
@@ -27,6 +27,9 @@ class PriceTable:
     fast_multiplier: float = 2.0
     sound_effect_per_5s: int = 10
     lip_sync_per_s: int = 4
+    # Lip sync with TTS: lip_sync_per_s credits per this many UTF-8 bytes of text (§7.3).
+    lip_sync_tts_bytes: int = 15
+    mask_selection: int = 2
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> PriceTable:
@@ -37,6 +40,8 @@ class PriceTable:
             "fast_multiplier",
             "sound_effect_per_5s",
             "lip_sync_per_s",
+            "lip_sync_tts_bytes",
+            "mask_selection",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -56,6 +61,10 @@ class PriceTable:
                 _number(data.get("sound_effect_per_5s", defaults.sound_effect_per_5s))
             ),
             lip_sync_per_s=int(_number(data.get("lip_sync_per_s", defaults.lip_sync_per_s))),
+            lip_sync_tts_bytes=max(
+                1, int(_number(data.get("lip_sync_tts_bytes", defaults.lip_sync_tts_bytes)))
+            ),
+            mask_selection=int(_number(data.get("mask_selection", defaults.mask_selection))),
         )
 
 
@@ -87,3 +96,28 @@ def video_credits(spec: GenerationSpec, duration_s: int, table: PriceTable) -> i
     if spec.lip_sync_switch:
         total += table.lip_sync_per_s * duration_s
     return total
+
+
+def per_second_credits(quality: str, seconds: float, table: PriceTable) -> int:
+    """The 5-second base price of `quality`, pro rata per started second."""
+    return math.ceil(table.base_5s[quality] * math.ceil(round(seconds, 3)) / 5)
+
+
+def feature_credits(
+    spec: GenerationSpec, duration_s: int, table: PriceTable, *, input_s: float = 0.0
+) -> int:
+    """Credits for any mode. `input_s` is the length of the input that sets the price: the
+    uploaded audio for lip sync, the source video for sound effect, restyle and swap."""
+    if spec.mode is Mode.LIP_SYNC:
+        if spec.audio_media_id is not None:
+            return table.lip_sync_per_s * max(1, math.ceil(round(input_s, 3)))
+        text_bytes = len(spec.lip_sync_tts_content.encode("utf-8"))
+        return table.lip_sync_per_s * max(1, math.ceil(text_bytes / table.lip_sync_tts_bytes))
+    if spec.mode is Mode.SOUND_EFFECT:
+        return table.sound_effect_per_5s * max(1, math.ceil(round(input_s, 3) / 5))
+    if spec.mode in (Mode.RESTYLE, Mode.SWAP):
+        return per_second_credits(spec.quality, input_s, table)
+    if spec.mode is Mode.MULTI_TRANSITION:
+        credits = per_second_credits(spec.quality, duration_s, table)
+        return math.ceil(credits * (table.fast_multiplier if spec.motion_mode == "fast" else 1))
+    return video_credits(spec, duration_s, table)

@@ -276,8 +276,9 @@ def _check_template(spec: GenerationSpec, catalogue: Mapping[int, Template]) -> 
 
 
 def _check_prompts(spec: GenerationSpec, rules: ModelRules, template: Template | None) -> None:
-    # A template supplies its own prompt, so only template requests may leave it empty.
-    if template is None and not spec.prompt.strip():
+    # A template supplies its own prompt, so only template requests may leave it empty;
+    # multi-transition prompts are per keyframe and optional.
+    if template is None and spec.mode is not Mode.MULTI_TRANSITION and not spec.prompt.strip():
         raise MissingParameterError("prompt is required and must not be empty")
     if len(spec.prompt) > rules.prompt_max_chars:
         raise PromptTooLongError(
@@ -301,8 +302,8 @@ def _check_quality_duration(
             f"quality: unsupported value {spec.quality!r}; allowed: "
             f"{', '.join(QUALITY_SHORT_SIDE_PX)}"
         )
-    if template is not None:
-        return  # the template dictates the length; clients send 5 by convention
+    if template is not None or spec.mode is Mode.MULTI_TRANSITION:
+        return  # a template dictates the length; multi-transition segments are checked apart
     if spec.duration_s not in rules.durations_s:
         raise InvalidParameterError(
             f"duration: {spec.duration_s} is not allowed for model {spec.model}; "
@@ -316,8 +317,8 @@ def _check_quality_duration(
 
 
 def _check_aspect_ratio(spec: GenerationSpec, rules: ModelRules) -> None:
-    if spec.mode is not Mode.TEXT:
-        return  # image-based modes follow the input image; a sent value is ignored
+    if spec.mode not in (Mode.TEXT, Mode.FUSION):
+        return  # image- and video-based modes follow their input; a sent value is ignored
     if not spec.aspect_ratio:
         raise MissingParameterError("aspect_ratio is required")
     if spec.aspect_ratio not in rules.aspect_ratios:
@@ -336,7 +337,8 @@ def _check_motion(spec: GenerationSpec, rules: ModelRules) -> None:
         return
     if not rules.fast_motion:
         raise InvalidParameterError(f"motion_mode: fast is not supported on model {spec.model}")
-    if spec.duration_s != 5 and spec.template_id is None:
+    fixed_length = spec.template_id is not None or spec.mode is Mode.MULTI_TRANSITION
+    if spec.duration_s != 5 and not fixed_length:
         raise InvalidParameterError("motion_mode: fast requires duration 5")
     if spec.quality == "1080p":
         raise InvalidParameterError("motion_mode: fast is not supported with 1080p")
@@ -359,7 +361,7 @@ def _check_style_camera(spec: GenerationSpec, rules: ModelRules) -> None:
             f"camera_movement: unsupported value {spec.camera_movement!r}; allowed: "
             f"{', '.join(CAMERA_MOVEMENTS)}"
         )
-    if spec.mode is Mode.TRANSITION:
+    if spec.mode in (Mode.TRANSITION, Mode.MULTI_TRANSITION):
         raise InvalidParameterError("camera_movement is not supported for transitions")
     if not rules.camera_movement:
         supported = ", ".join(name for name, r in MODELS.items() if r.camera_movement)

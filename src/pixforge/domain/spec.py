@@ -12,6 +12,19 @@ class Mode(StrEnum):
     TEXT = "text"
     IMAGE = "image"
     TRANSITION = "transition"
+    EXTEND = "extend"
+    LIP_SYNC = "lip_sync"
+    SOUND_EFFECT = "sound_effect"
+    FUSION = "fusion"
+    RESTYLE = "restyle"
+    MULTI_TRANSITION = "multi_transition"
+    SWAP = "swap"
+
+
+# Modes that take an existing video (a finished generation or an uploaded video) as input.
+VIDEO_INPUT_MODES = frozenset(
+    {Mode.EXTEND, Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,23 @@ class GenerationSpec:
     image_ids: tuple[int, ...] = field(default_factory=tuple)
     # The wire field each image id came from, so errors can name it (e.g. "last_frame_img").
     image_fields: tuple[str, ...] = field(default_factory=tuple)
+    # Video-input modes: exactly one of a finished generation or an uploaded video.
+    source_video_id: int | None = None
+    source_media_id: int | None = None
+    audio_media_id: int | None = None
+    original_sound: bool = False
+    restyle_id: int | None = None
+    restyle_prompt: str = ""
+    # Multi-transition: one duration and prompt per keyframe (the last duration is 0).
+    segment_durations_s: tuple[int, ...] = field(default_factory=tuple)
+    segment_prompts: tuple[str, ...] = field(default_factory=tuple)
+    # Fusion: one name and kind ("subject" or "background") per reference image.
+    ref_names: tuple[str, ...] = field(default_factory=tuple)
+    ref_kinds: tuple[str, ...] = field(default_factory=tuple)
+    # Swap: the keyframe (1-based) and mask chosen from a mask selection.
+    keyframe: int | None = None
+    mask_id: str = ""
+    webhook_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +95,22 @@ class ImageRef:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceVideo:
+    """An input video as validation and the engine see it (a stored file)."""
+
+    path: str
+    width: int
+    height: int
+    duration_s: float
+    has_audio: bool
+    codec: str = ""
+    size_bytes: int = 0
+    frame_count: int = 0
+    # The prompt that made it, when it is a generation (sound effects default to it).
+    prompt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RenderJob:
     """Everything an engine needs: the validated spec, the seed actually used, the inputs."""
 
@@ -73,6 +119,9 @@ class RenderJob:
     seed: int
     output: OutputFormat
     images: tuple[ImageRef, ...] = ()
+    video: SourceVideo | None = None
+    audio_path: str | None = None
+    mask_path: str | None = None
 
 
 def spec_to_json(spec: GenerationSpec) -> str:
@@ -83,5 +132,16 @@ def spec_from_json(text: str) -> GenerationSpec:
     data = json.loads(text)
     data["mode"] = Mode(data["mode"])
     data["image_ids"] = tuple(data["image_ids"])
-    data["image_fields"] = tuple(data["image_fields"])
+    for name in _TUPLE_FIELDS:
+        data[name] = tuple(data.get(name, ()))
     return GenerationSpec(**data)
+
+
+_TUPLE_FIELDS = (
+    "image_ids",
+    "image_fields",
+    "segment_durations_s",
+    "segment_prompts",
+    "ref_names",
+    "ref_kinds",
+)

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pixforge.domain.catalogue import (
+    RESTYLES,
     TEMPLATE_PAGE_SIZES,
     TTS_SPEAKERS,
+    Restyle,
     Speaker,
     page_of,
     parse_positive,
 )
 from pixforge.domain.errors import InvalidParameterError
 from pixforge.domain.rules import Template
+from pixforge.storage.base import BlobStore
+from pixforge.store import uploads as upload_repo
+from pixforge.store.db import Database
+from pixforge.store.uploads import FileRow
 
 ItemT = TypeVar("ItemT")
+# Bump when the covers' look changes so servers re-render them.
+COVER_VERSION = 1
+
+
+def _cover_token(restyle: Restyle) -> str:
+    return f"restyle-cover-{restyle.restyle_id}-v{COVER_VERSION}"
+
+
+@dataclass(frozen=True, slots=True)
+class RestyleEntry:
+    restyle: Restyle
+    cover_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +47,45 @@ class Page(Generic[ItemT]):
 
 
 class CatalogueService:
-    def __init__(self, templates: Mapping[int, Template]) -> None:
+    def __init__(
+        self,
+        templates: Mapping[int, Template],
+        db: Database,
+        blobs: BlobStore,
+        public_url: str,
+    ) -> None:
         self.templates = templates
+        self.db = db
+        self.blobs = blobs
+        self.public_url = public_url
+
+    def install_restyle_covers(self, render: Callable[[Restyle], bytes]) -> None:
+        """Store each restyle's cover once (public files with fixed tokens), rendering it when
+        it is missing."""
+        for restyle in RESTYLES:
+            token = _cover_token(restyle)
+            key = f"catalogue/{token}.jpg"
+            with self.db.read() as conn:
+                known = upload_repo.get_file(conn, token) is not None
+            if known and self.blobs.path(key).is_file():
+                continue
+            size = self.blobs.put_bytes(key, render(restyle))
+            with self.db.write() as conn:
+                if upload_repo.get_file(conn, token) is None:
+                    upload_repo.insert_file(
+                        conn, FileRow(token, key, "image/jpeg", size, time.time())
+                    )
+
+    def restyles(self, page_num: str | None, page_size: str | None) -> Page[RestyleEntry]:
+        page = parse_positive("page_num", page_num, default=1)
+        size = parse_positive("page_size", page_size, default=30)
+        if size > 100:
+            raise InvalidParameterError("page_size: at most 100")
+        entries = [
+            RestyleEntry(r, f"{self.public_url}/files/{_cover_token(r)}/cover.jpg")
+            for r in RESTYLES
+        ]
+        return Page(page_of(entries, page, size), len(entries), page, size)
 
     def speakers(self, page_num: str | None, page_size: str | None) -> Page[Speaker]:
         page = parse_positive("page_num", page_num)

@@ -7,35 +7,60 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pixforge.domain import rules
+from pixforge.domain import features, rules
 from pixforge.domain.errors import (
     ConcurrencyLimitError,
     InsufficientCreditsError,
     InternalError,
     InvalidParameterError,
     NotFoundError,
+    TemplateNotActivatedError,
     UnknownImageError,
 )
 from pixforge.domain.ids import new_public_id
-from pixforge.domain.pricing import PriceTable, video_credits
+from pixforge.domain.pricing import PriceTable, feature_credits
 from pixforge.domain.rules import ModelRules, Template
-from pixforge.domain.spec import GenerationSpec, Mode, spec_to_json
+from pixforge.domain.spec import (
+    VIDEO_INPUT_MODES,
+    GenerationSpec,
+    Mode,
+    OutputFormat,
+    SourceVideo,
+    spec_to_json,
+)
 from pixforge.domain.status import VideoStatus, can_transition
 from pixforge.queue.base import Dispatcher
+from pixforge.services import inputs
 from pixforge.services.accounts import Caller
 from pixforge.services.idempotency import replayed, replayed_in
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import generations as repo
 from pixforge.store import idempotency as replay_repo
+from pixforge.store import masks as mask_repo
+from pixforge.store import templates as template_repo
 from pixforge.store import uploads as upload_repo
+from pixforge.store import webhooks as webhook_repo
 from pixforge.store.accounts import LedgerEntryRow
 from pixforge.store.db import ConflictError, Connection, Database
 from pixforge.store.generations import GenerationRow
 
 log = logging.getLogger(__name__)
+
+
+LAUNCH_MODES = frozenset({Mode.TEXT, Mode.IMAGE, Mode.TRANSITION})
+IMAGE_MODES = frozenset(
+    {Mode.IMAGE, Mode.TRANSITION, Mode.FUSION, Mode.MULTI_TRANSITION, Mode.SWAP}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    spec: GenerationSpec
+    output: OutputFormat
+    cost: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +97,7 @@ class GenerationService:
         default_concurrency: int,
         concurrency_release_s: float,
         served: frozenset[tuple[str, Mode]] | None = None,
+        require_activation: bool = True,
     ) -> None:
         self.db = db
         self.blobs = blobs
@@ -84,26 +110,19 @@ class GenerationService:
         self.concurrency_release_s = concurrency_release_s
         # (model, mode) pairs the engine can render; None = every valid request.
         self.served = served
+        # PixVerse only runs effect templates an account has activated (500070 otherwise).
+        self.require_activation = require_activation
 
     def submit(self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec) -> int:
         """Charge and queue a generation; return its id (the first id again on a replay)."""
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
             return int(previous["id"])
-        model_rules = rules.validate(spec, self.models, self.templates)
-        if self.served is not None and (spec.model, spec.mode) not in self.served:
-            offered = sorted({model for model, mode in self.served if mode is spec.mode})
-            raise InvalidParameterError(
-                f"model: {spec.model} is not served for {spec.mode.value} on this server; "
-                f"served: {', '.join(offered) or 'none'}"
-            )
-        duration_s = rules.effective_duration_s(spec, self.templates)
-        cost = video_credits(spec, duration_s, self.prices)
+        plan = self._plan(caller, spec)
+        spec, output, cost = plan.spec, plan.output, plan.cost
         seed = spec.seed if spec.seed is not None else secrets.randbelow(rules.SEED_MAX + 1)
         try:
             with self.db.write() as conn:
-                first_image = self._owned_images(conn, caller, spec)
-                output = rules.output_format(spec, model_rules, duration_s, first_image)
                 account = account_repo.get_account(conn, caller.account_id, for_update=True)
                 assert account is not None
                 # A concurrent twin with this trace id may have committed while we waited.
@@ -130,7 +149,7 @@ class GenerationService:
                         mode=spec.mode.value,
                         model=spec.model,
                         spec_json=spec_to_json(spec),
-                        prompt=spec.prompt,
+                        prompt=spec.prompt or spec.restyle_prompt,
                         negative_prompt=spec.negative_prompt,
                         style=spec.style,
                         quality=spec.quality,
@@ -181,6 +200,105 @@ class GenerationService:
         self.dispatcher.notify(generation_id)
         return generation_id
 
+    def credits_of(self, caller: Caller, video_id: int) -> int:
+        """What a generation of the caller's was charged (answers that echo `credits`)."""
+        with self.db.read() as conn:
+            row = repo.get_generation(conn, video_id)
+        if row is None or row.account_id != caller.account_id:
+            raise NotFoundError(f"video_id: couldn't find video {video_id}")
+        return row.credits_charged
+
+    def _plan(self, caller: Caller, spec: GenerationSpec) -> _Plan:
+        """Validate, resolve every referenced input, and work out the output and the price."""
+        model_rules = features.validate(spec, self.models, self.templates)
+        if (
+            self.served is not None
+            and spec.mode in LAUNCH_MODES
+            and (spec.model, spec.mode) not in self.served
+        ):
+            offered = sorted({model for model, mode in self.served if mode is spec.mode})
+            raise InvalidParameterError(
+                f"model: {spec.model} is not served for {spec.mode.value} on this server; "
+                f"served: {', '.join(offered) or 'none'}"
+            )
+        source: SourceVideo | None = None
+        audio_s: float | None = None
+        with self.db.read() as conn:
+            first_image = self._owned_images(conn, caller, spec)
+            if spec.template_id is not None:
+                self._check_activated(conn, caller, spec.template_id)
+            spec = self._with_webhook(conn, caller, spec)
+            if spec.mode in VIDEO_INPUT_MODES:
+                source = inputs.source_video(
+                    conn,
+                    self.blobs,
+                    caller.account_id,
+                    spec.mode,
+                    spec.source_video_id,
+                    spec.source_media_id,
+                )
+            if spec.mode is Mode.LIP_SYNC:
+                if spec.audio_media_id is not None:
+                    audio = inputs.source_audio(
+                        conn, self.blobs, caller.account_id, spec.audio_media_id
+                    )
+                    audio_s = audio.duration_s
+                else:
+                    audio_s = features.tts_seconds(spec.lip_sync_tts_content)
+            if spec.mode is Mode.SWAP:
+                self._check_mask(conn, caller, spec)
+        if spec.mode in LAUNCH_MODES:
+            assert model_rules is not None
+            duration_s = rules.effective_duration_s(spec, self.templates)
+            output = rules.output_format(spec, model_rules, duration_s, first_image)
+        else:
+            output = features.output_format(spec, model_rules, source, first_image, audio_s)
+            duration_s = round(output.duration_s)
+            if spec.mode in (Mode.EXTEND,):
+                duration_s = rules.effective_duration_s(spec, self.templates)
+        if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE):
+            spec = replace(spec, quality=features.quality_for(output.width, output.height))
+        input_s = audio_s if audio_s is not None else (source.duration_s if source else 0.0)
+        cost = feature_credits(spec, duration_s, self.prices, input_s=input_s)
+        return _Plan(spec, output, cost)
+
+    def _check_activated(self, conn: Connection, caller: Caller, template_id: int) -> None:
+        if self.require_activation and not template_repo.is_activated(
+            conn, caller.account_id, template_id
+        ):
+            raise TemplateNotActivatedError(
+                f"template_id: template {template_id} is not activated for this account "
+                "(an operator activates it with `pixforge templates activate`)"
+            )
+
+    def _with_webhook(
+        self, conn: Connection, caller: Caller, spec: GenerationSpec
+    ) -> GenerationSpec:
+        if spec.webhook_id:
+            hook = webhook_repo.get_webhook(conn, spec.webhook_id)
+            if hook is None or hook.account_id != caller.account_id or hook.disabled:
+                raise InvalidParameterError(
+                    f"webhook_id: couldn't find an enabled webhook {spec.webhook_id!r} "
+                    "of this account"
+                )
+            return spec
+        default = webhook_repo.default_webhook(conn, caller.account_id)
+        return replace(spec, webhook_id=default.id) if default else spec
+
+    def _check_mask(self, conn: Connection, caller: Caller, spec: GenerationSpec) -> None:
+        mask = mask_repo.get_mask(conn, spec.mask_id)
+        if (
+            mask is None
+            or mask.account_id != caller.account_id
+            or mask.source_video_id != spec.source_video_id
+            or mask.source_media_id != spec.source_media_id
+            or mask.keyframe != spec.keyframe
+        ):
+            raise InvalidParameterError(
+                f"mask_id: {spec.mask_id[:40]!r} did not come from a mask selection of this "
+                "source video and keyframe_id"
+            )
+
     def _owned_images(
         self, conn: Connection, caller: Caller, spec: GenerationSpec
     ) -> tuple[int, int] | None:
@@ -195,7 +313,7 @@ class GenerationService:
                 )
             if first is None and upload.width and upload.height:
                 first = (upload.width, upload.height)
-        if spec.mode is not Mode.TEXT and first is None:
+        if spec.mode in IMAGE_MODES and first is None:
             raise UnknownImageError("img_id: an image is required for this mode")
         return first
 

@@ -144,3 +144,57 @@ idempotency = Table(
     Column("response_json", Text, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+template_activations = Table(
+    "template_activations",
+    metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), primary_key=True),
+    Column("template_id", BigInteger, primary_key=True),
+    Column("activated_at", Float, nullable=False),
+)
+
+# Swap step 1: the keyframe and masks found in a source video; swap/generate must match them.
+mask_selections = Table(
+    "mask_selections",
+    metadata,
+    Column("mask_id", String(40), primary_key=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("source_video_id", BigInteger, nullable=True),
+    Column("source_media_id", BigInteger, nullable=True),
+    Column("keyframe", Integer, nullable=False),
+    Column("name", String(20), nullable=False),
+    Column("file_token", String(64), ForeignKey("files.token"), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    # The signing secret must be readable to sign deliveries, so it is stored as issued.
+    Column("secret", String(100), nullable=False),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webhook_id", String(64), ForeignKey("webhooks.id"), nullable=False),
+    Column("generation_id", BigInteger, nullable=False),
+    Column("trace_id", String(36), nullable=False),
+    Column("payload_json", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float, nullable=True),
+    # One delivery per generation and endpoint: a terminal status is announced once.
+    UniqueConstraint("webhook_id", "generation_id", name="uq_webhook_deliveries_webhook_id"),
+    Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)

@@ -5,6 +5,7 @@ Every terminal move (5 -> 1 / 7 / 8) happens here, in one transaction with its r
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -14,17 +15,28 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from pixforge.domain import webhooks
 from pixforge.domain.ids import new_token
 from pixforge.domain.moderation import ModerationPolicy
-from pixforge.domain.spec import ImageRef, OutputFormat, RenderJob, spec_from_json
+from pixforge.domain.spec import (
+    VIDEO_INPUT_MODES,
+    ImageRef,
+    OutputFormat,
+    RenderJob,
+    SourceVideo,
+    spec_from_json,
+)
 from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus
 from pixforge.engines.base import Engine
+from pixforge.media.probe import probe
 from pixforge.metrics import Metrics
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import generations as repo
+from pixforge.store import masks as mask_repo
 from pixforge.store import uploads as upload_repo
-from pixforge.store.db import Database
+from pixforge.store import webhooks as webhook_repo
+from pixforge.store.db import Connection, Database
 from pixforge.store.generations import GenerationRow
 from pixforge.store.uploads import FileRow
 
@@ -82,6 +94,8 @@ class Runner:
         owner: str,
         lease_s: float,
         max_attempts: int,
+        public_url: str = "",
+        on_delivery: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.blobs = blobs
@@ -91,6 +105,9 @@ class Runner:
         self.owner = owner
         self.lease_s = lease_s
         self.max_attempts = max_attempts
+        self.public_url = public_url
+        # Called after a terminal status queued a webhook delivery (wakes the sender).
+        self.on_delivery = on_delivery
 
     def run_next(self) -> bool:
         """Claim and run the oldest waiting generation; False when there is none."""
@@ -121,7 +138,14 @@ class Runner:
             )
             return
         spec = spec_from_json(row.spec_json)
-        blocked = self.moderation.blocked_term(spec.prompt, spec.negative_prompt)
+        blocked = self.moderation.blocked_term(
+            spec.prompt,
+            spec.negative_prompt,
+            spec.restyle_prompt,
+            spec.lip_sync_tts_content,
+            spec.sound_effect_content,
+            *spec.segment_prompts,
+        )
         if blocked is not None:
             self._finish(
                 row,
@@ -169,6 +193,9 @@ class Runner:
     def _job(self, row: GenerationRow) -> RenderJob:
         spec = spec_from_json(row.spec_json)
         images: list[ImageRef] = []
+        video: SourceVideo | None = None
+        audio_path: str | None = None
+        mask_path: str | None = None
         with self.db.read() as conn:
             for image_id in spec.image_ids:
                 upload = upload_repo.get_upload(conn, image_id)
@@ -182,12 +209,55 @@ class Runner:
                         height=upload.height or 0,
                     )
                 )
+            if spec.mode in VIDEO_INPUT_MODES:
+                video = self._source_video(conn, spec.source_video_id, spec.source_media_id)
+            if spec.audio_media_id is not None:
+                audio = upload_repo.get_upload(conn, spec.audio_media_id)
+                audio_path = self._stored_path(conn, audio.file_token if audio else None)
+            if spec.mask_id:
+                mask = mask_repo.get_mask(conn, spec.mask_id)
+                mask_path = self._stored_path(conn, mask.file_token if mask else None)
         return RenderJob(
             generation_id=row.id,
             spec=spec,
             seed=row.seed,
             output=OutputFormat(row.width, row.height, row.fps, row.frame_count),
             images=tuple(images),
+            video=video,
+            audio_path=audio_path,
+            mask_path=mask_path,
+        )
+
+    def _stored_path(self, conn: Connection, token: str | None) -> str:
+        file = upload_repo.get_file(conn, token) if token else None
+        if file is None:
+            raise FileNotFoundError("an input file of this generation is missing")
+        return str(self.blobs.path(file.storage_key))
+
+    def _source_video(
+        self, conn: Connection, video_id: int | None, media_id: int | None
+    ) -> SourceVideo:
+        prompt = ""
+        token: str | None = None
+        if video_id is not None:
+            source = repo.get_generation(conn, video_id)
+            if source is not None:
+                token, prompt = source.output_token, source.prompt
+        elif media_id is not None:
+            upload = upload_repo.get_upload(conn, media_id)
+            token = upload.file_token if upload else None
+        path = self._stored_path(conn, token)
+        info = probe(Path(path))
+        if info.video is None:
+            raise ValueError("the source has no video track")
+        return SourceVideo(
+            path=path,
+            width=info.video.width,
+            height=info.video.height,
+            duration_s=info.duration_s,
+            has_audio=info.audio is not None,
+            codec=info.video.codec,
+            prompt=prompt,
         )
 
     def _store_success(self, row: GenerationRow, scratch: Path, has_audio: bool) -> None:
@@ -207,6 +277,11 @@ class Runner:
                 output_size_bytes=size,
                 has_audio=has_audio,
             )
+            queued = finished and self._queue_delivery(
+                conn, row, VideoStatus.SUCCEEDED, now, token=token, size=size, has_audio=has_audio
+            )
+        if queued and self.on_delivery is not None:
+            self.on_delivery()
         if not finished:
             self.blobs.delete(key)
             log.warning(
@@ -220,6 +295,28 @@ class Runner:
             extra={"video_id": row.id, "trace_id": row.trace_id, "size_bytes": size},
         )
 
+    def _queue_delivery(
+        self,
+        conn: Connection,
+        row: GenerationRow,
+        status: VideoStatus,
+        now: float,
+        *,
+        token: str | None = None,
+        size: int = 0,
+        has_audio: bool = False,
+    ) -> bool:
+        """Persist the webhook delivery of a terminal status, in the finishing transaction."""
+        webhook_id = spec_from_json(row.spec_json).webhook_id
+        if not webhook_id:
+            return False
+        url = f"{self.public_url}/files/{token}/{row.id}.mp4" if token else ""
+        body = webhooks.payload(row.id, int(status), url, size, has_audio, row.credits_charged)
+        webhook_repo.insert_delivery(
+            conn, webhook_id, row.id, row.trace_id, json.dumps(body, sort_keys=True), now
+        )
+        return True
+
     def _finish(self, row: GenerationRow, status: VideoStatus, error: str) -> None:
         with self.db.write() as conn:
             now = time.time()
@@ -228,6 +325,9 @@ class Runner:
             )
             if finished and status in REFUNDED_STATUSES:
                 account_repo.refund_charge(conn, row.id, now)
+            queued = finished and self._queue_delivery(conn, row, status, now)
+        if queued and self.on_delivery is not None:
+            self.on_delivery()
         if finished:
             self.metrics.generations_finished.labels(str(int(status)), self.engine.name).inc()
             log.warning(

@@ -12,7 +12,15 @@ import pytest
 from PIL import Image
 
 from pixforge.domain.rules import CAMERA_MOVEMENTS, DEFAULT_TEMPLATES, STYLES
-from pixforge.domain.spec import GenerationSpec, ImageRef, Mode, OutputFormat, RenderJob
+from pixforge.domain.spec import (
+    VIDEO_INPUT_MODES,
+    GenerationSpec,
+    ImageRef,
+    Mode,
+    OutputFormat,
+    RenderJob,
+    SourceVideo,
+)
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview._cv import cv2
 from pixforge.engines.preview.camera import CAMERA_PATHS
@@ -20,6 +28,8 @@ from pixforge.engines.preview.engine import PreviewEngine
 from pixforge.engines.preview.scene import palette_for
 from pixforge.media.images import cover, load_rgb
 from pixforge.media.probe import probe
+from pixforge.media.segment import mask_png, segment
+from pixforge.media.video import frame_at
 from tests.support.media import decode_frames, psnr
 
 TEMPLATES = {t.template_id: t for t in DEFAULT_TEMPLATES}
@@ -50,6 +60,7 @@ def render(tmp_path_factory: pytest.TempPathFactory, images: dict[str, ImageRef]
     engine = PreviewEngine(EngineConfig(templates=TEMPLATES))
     folder = tmp_path_factory.mktemp("renders")
     counter = itertools.count()
+    inputs: dict[str, object] = {}
 
     def run(
         mode: Mode = Mode.TEXT,
@@ -59,25 +70,64 @@ def render(tmp_path_factory: pytest.TempPathFactory, images: dict[str, ImageRef]
         **changes: object,
     ) -> Path:
         refs: tuple[ImageRef, ...] = ()
-        if mode is Mode.IMAGE:
-            refs = (images["day"],)
-        elif mode is Mode.TRANSITION:
-            refs = (images["day"], images["night"])
-        fields = {
+        fields: dict[str, object] = {
             "prompt": "a quiet valley",
             "model": "v4.5",
             "quality": "360p",
             "duration_s": seconds,
             "aspect_ratio": "4:3",
         }
-        fields.update(changes)  # type: ignore[arg-type]
+        video = inputs.get("video") if mode in VIDEO_INPUT_MODES else None
+        mask_path = None
+        if mode is Mode.IMAGE:
+            refs = (images["day"],)
+        elif mode is Mode.TRANSITION:
+            refs = (images["day"], images["night"])
+        elif mode is Mode.LIP_SYNC:
+            fields.update(lip_sync_tts_speaker_id="1", lip_sync_tts_content="hello there, friend")
+        elif mode is Mode.RESTYLE:
+            fields.update(restyle_id=23001)
+        elif mode is Mode.SWAP:
+            refs = (images["night"],)
+            mask_path = str(inputs["mask"])
+        elif mode is Mode.FUSION:
+            refs = (images["day"], images["night"])
+            fields.update(
+                ref_kinds=("background", "subject"),
+                ref_names=("bg", "hero"),
+                prompt="@hero walks in @bg",
+            )
+        elif mode is Mode.MULTI_TRANSITION:
+            refs = tuple(images["day" if i % 2 == 0 else "night"] for i in range(seconds + 1))
+            fields.update(segment_durations_s=(1,) * seconds + (0,))
+        fields.update(changes)
         spec = GenerationSpec(mode=mode, **fields)  # type: ignore[arg-type]
-        job = RenderJob(1, spec, seed, OutputFormat(size[0], size[1], 24, seconds * 24), refs)
+        output = OutputFormat(size[0], size[1], 24, seconds * 24)
+        job = RenderJob(
+            1,
+            spec,
+            seed,
+            output,
+            refs,
+            video=video,  # type: ignore[arg-type]
+            mask_path=mask_path,
+        )
         out = folder / f"{next(counter)}.mp4"
         result = engine.render(job, out, lambda _: None)
-        assert result.has_audio == spec.sound_effect_switch
+        expected_audio = mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT) or (
+            spec.sound_effect_switch and mode not in (Mode.RESTYLE, Mode.SWAP)
+        )
+        assert result.has_audio == expected_audio
         return out
 
+    # A real source clip for the video-input modes, made by the engine itself (3 s, 400x300).
+    source = run(Mode.IMAGE, (400, 300), 3, camera_movement="zoom_in")
+    info = probe(source)
+    assert info.video is not None
+    inputs["video"] = SourceVideo(str(source), 400, 300, info.duration_s, False, "h264")
+    mask = folder / "mask.png"
+    mask.write_bytes(mask_png(segment(frame_at(source, 0))[0]))
+    inputs["mask"] = mask
     return run
 
 

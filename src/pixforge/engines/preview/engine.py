@@ -14,21 +14,34 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
+from pixforge.domain.catalogue import RESTYLES, restyle_for_prompt
 from pixforge.domain.rules import Template
 from pixforge.domain.spec import Mode, RenderJob
 from pixforge.engines.base import EngineConfig, ProgressFn, RenderResult
 from pixforge.engines.preview._cv import cv2, u8
 from pixforge.engines.preview.audio import synthesize
-from pixforge.engines.preview.camera import camera_frames, moving_camera, path_for
+from pixforge.engines.preview.camera import CameraPath, camera_frames, moving_camera, path_for
+from pixforge.engines.preview.edits import (
+    chained_transitions,
+    fused,
+    restyled,
+    subject_cutout,
+    swapped,
+)
 from pixforge.engines.preview.overlay import Patch, caption, watermark
 from pixforge.engines.preview.scene import SceneParams, scene_frames
 from pixforge.engines.preview.styles import STYLES
 from pixforge.engines.preview.transition import transition_frames
-from pixforge.media.encode import VideoEncoder, prefetched
+from pixforge.engines.preview.voice import loudness_per_frame, moving_mouth, speak
+from pixforge.media.encode import AUDIO_RATE_HZ, VideoEncoder, prefetched
 from pixforge.media.images import cover, load_rgb
+from pixforge.media.segment import read_mask
+from pixforge.media.video import decode_audio, fit_length, frames_at_rate, last_frame
 
 Frame = NDArray[np.uint8]
+Samples = NDArray[np.float32]
 FAST_SPEED = 2.0
 
 
@@ -43,11 +56,11 @@ class PreviewEngine:
     def render(self, job: RenderJob, out_path: Path, progress: ProgressFn) -> RenderResult:
         spec, out = job.spec, job.output
         template = self.config.templates.get(spec.template_id) if spec.template_id else None
+        audio = self._audio(job, template)
         frames = self._finished_frames(job, template)
-        audio = None
-        if spec.sound_effect_switch:
-            content = spec.sound_effect_content or (template.prompt if template else spec.prompt)
-            audio = synthesize(content, job.seed, out.duration_s)
+        if spec.mode is Mode.LIP_SYNC or (spec.lip_sync_switch and audio is not None):
+            assert audio is not None
+            frames = moving_mouth(frames, loudness_per_frame(audio, out.fps, out.frame_count))
         encoder_settings = self.config.encoder
         with VideoEncoder(
             out_path, out.width, out.height, out.fps, encoder_settings, audio=audio
@@ -59,6 +72,38 @@ class PreviewEngine:
                     progress(index / out.frame_count)
         progress(1.0)
         return RenderResult(has_audio=audio is not None)
+
+    def _audio(self, job: RenderJob, template: Template | None) -> Samples | None:
+        """The clip's sound track, exactly the video's length, or None for a silent clip."""
+        spec, out = job.spec, job.output
+        length = round(out.duration_s * AUDIO_RATE_HZ)
+        original = None
+        if job.video is not None and job.video.has_audio:
+            original = decode_audio(Path(job.video.path), AUDIO_RATE_HZ)
+        if spec.mode is Mode.LIP_SYNC:
+            if job.audio_path is not None:
+                voice = decode_audio(Path(job.audio_path), AUDIO_RATE_HZ)
+                if voice is None:
+                    raise ValueError("the audio upload has no audio track")
+            else:
+                voice = speak(spec.lip_sync_tts_content, spec.lip_sync_tts_speaker_id, job.seed)
+            return fit_length(voice, length)
+        if spec.mode is Mode.SOUND_EFFECT:
+            prompt = job.video.prompt if job.video is not None else ""
+            effect = synthesize(spec.sound_effect_content or prompt, job.seed, out.duration_s)
+            if spec.original_sound and original is not None:
+                return fit_length(0.55 * fit_length(original, length) + 0.55 * effect, length)
+            return fit_length(effect, length)
+        if spec.mode in (Mode.SWAP, Mode.RESTYLE):
+            keep = spec.original_sound if spec.mode is Mode.SWAP else True
+            return fit_length(original, length) if keep and original is not None else None
+        if spec.lip_sync_switch and spec.lip_sync_tts_content:
+            voice = speak(spec.lip_sync_tts_content, spec.lip_sync_tts_speaker_id, job.seed)
+            return fit_length(voice, length)
+        if spec.sound_effect_switch:
+            content = spec.sound_effect_content or (template.prompt if template else spec.prompt)
+            return fit_length(synthesize(content, job.seed, out.duration_s), length)
+        return None
 
     def close(self) -> None:
         """Nothing to release: the preview engine holds no model."""
@@ -82,10 +127,12 @@ class PreviewEngine:
         elif spec.mode is Mode.IMAGE:
             image = cover(load_rgb(Path(job.images[0].path)), out.width, out.height)
             frames = camera_frames(image, out.frame_count, path, speed)
-        else:
+        elif spec.mode is Mode.TRANSITION:
             first = cover(load_rgb(Path(job.images[0].path)), out.width, out.height)
             last = cover(load_rgb(Path(job.images[-1].path)), out.width, out.height)
             frames = transition_frames(first, last, out.frame_count)
+        else:
+            frames = self._feature_frames(job, path, speed)
         style = spec.style or (template.style if template else "")
         effect = template.effect if template else ""
         patches: list[Patch] = []
@@ -94,6 +141,64 @@ class PreviewEngine:
         if spec.water_mark:
             patches.append(watermark(out.width, out.height))
         return _post(frames, style, effect, patches, out.frame_count)
+
+    def _feature_frames(self, job: RenderJob, path: CameraPath, speed: float) -> Iterator[Frame]:
+        spec, out = job.spec, job.output
+        size = (out.width, out.height)
+        if spec.mode is Mode.EXTEND:
+            assert job.video is not None
+            start = cover(Image.fromarray(last_frame(Path(job.video.path))), *size)
+            return camera_frames(start, out.frame_count, path, speed)
+        if spec.mode is Mode.MULTI_TRANSITION:
+            keyframes = [cover(load_rgb(Path(image.path)), *size) for image in job.images]
+            counts = [seconds * out.fps for seconds in spec.segment_durations_s[:-1]]
+            return chained_transitions(keyframes, counts)
+        if spec.mode is Mode.FUSION:
+            return self._fusion_frames(job, path)
+        assert job.video is not None
+        source = frames_at_rate(
+            Path(job.video.path),
+            out.width,
+            out.height,
+            out.fps,
+            out.frame_count,
+            bounce=spec.mode is Mode.LIP_SYNC,
+        )
+        if spec.mode is Mode.RESTYLE:
+            by_id = {r.restyle_id: r for r in RESTYLES}
+            look = by_id.get(spec.restyle_id or 0) or restyle_for_prompt(spec.restyle_prompt)
+            return restyled(source, look)
+        if spec.mode is Mode.SWAP:
+            assert job.mask_path is not None
+            mask = read_mask(Path(job.mask_path).read_bytes())
+            replacement = np.asarray(load_rgb(Path(job.images[0].path)), np.uint8)
+            return swapped(source, mask, replacement)
+        return source
+
+    def _fusion_frames(self, job: RenderJob, path: CameraPath) -> Iterator[Frame]:
+        spec, out = job.spec, job.output
+        background: Iterator[Frame] | None = None
+        subjects = []
+        for image, kind in zip(job.images, spec.ref_kinds, strict=True):
+            pixels = np.asarray(load_rgb(Path(image.path)), np.uint8)
+            if kind == "background":
+                still = cover(Image.fromarray(pixels), out.width, out.height)
+                background = camera_frames(still, out.frame_count, path, 1.0)
+            else:
+                subjects.append(subject_cutout(_bounded(pixels, 480)))
+        if background is None:
+            params = SceneParams(out.width, out.height, out.frame_count, 1.0)
+            background = scene_frames(spec.prompt, spec.negative_prompt, job.seed, params)
+        return fused(background, subjects, out.frame_count)
+
+
+def _bounded(pixels: Frame, side: int) -> Frame:
+    height, width = pixels.shape[:2]
+    scale = min(1.0, side / max(height, width))
+    if scale == 1.0:
+        return pixels
+    size = (max(2, int(width * scale)), max(2, int(height * scale)))
+    return u8(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA))
 
 
 def _post(

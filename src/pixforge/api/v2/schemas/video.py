@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.domain.spec import GenerationSpec, Mode
 from pixforge.services.generations import GenerationView
+
+
+def _text_id(value: object) -> object:
+    """String ids on the wire (webhook_id, mask_id, speaker ids); some clients send numbers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+TextId = Annotated[str | None, BeforeValidator(_text_id)]
 
 
 class _GenerateRequest(BaseModel):
@@ -32,8 +43,9 @@ class _GenerateRequest(BaseModel):
     lip_sync_switch: bool | None = None
     # Older guides spell the switch lip_sync_tts_switch; both are accepted.
     lip_sync_tts_switch: bool | None = None
-    lip_sync_tts_speaker_id: str | None = None
+    lip_sync_tts_speaker_id: TextId = None
     lip_sync_tts_content: str | None = None
+    webhook_id: TextId = None
 
     def _spec(
         self,
@@ -64,6 +76,7 @@ class _GenerateRequest(BaseModel):
             lip_sync_tts_content=self.lip_sync_tts_content or "",
             image_ids=image_ids,
             image_fields=image_fields,
+            webhook_id=(self.webhook_id or "").strip(),
         )
 
 

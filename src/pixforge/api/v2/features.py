@@ -1,0 +1,196 @@
+"""Routes: the feature endpoints (extend, lip sync, sound effect, fusion, restyle and its list,
+multi-transition, swap mask selection and swap)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from pixforge.api.deps import CallerDep, FingerprintDep, StateDep, TraceIdDep, json_body
+from pixforge.api.envelope import success
+from pixforge.api.v2.schemas.features import (
+    ExtendRequest,
+    FusionRequest,
+    LipSyncRequest,
+    MaskInfo,
+    MaskSelectionRequest,
+    MaskSelectionResponse,
+    MultiTransitionRequest,
+    RestyleItem,
+    RestyleListResponse,
+    RestyleRequest,
+    SoundEffectRequest,
+    SwapRequest,
+    VideoCreditsResponse,
+)
+from pixforge.api.v2.schemas.video import VideoIdResponse
+from pixforge.services.accounts import Caller
+from pixforge.state import AppState
+
+router = APIRouter()
+
+ExtendBody = Annotated[ExtendRequest, Depends(json_body(ExtendRequest))]
+LipSyncBody = Annotated[LipSyncRequest, Depends(json_body(LipSyncRequest))]
+SoundBody = Annotated[SoundEffectRequest, Depends(json_body(SoundEffectRequest))]
+FusionBody = Annotated[FusionRequest, Depends(json_body(FusionRequest))]
+RestyleBody = Annotated[RestyleRequest, Depends(json_body(RestyleRequest))]
+MultiBody = Annotated[MultiTransitionRequest, Depends(json_body(MultiTransitionRequest))]
+MaskBody = Annotated[MaskSelectionRequest, Depends(json_body(MaskSelectionRequest))]
+SwapBody = Annotated[SwapRequest, Depends(json_body(SwapRequest))]
+
+
+def _with_credits(state: AppState, caller: Caller, video_id: int) -> dict[str, Any]:
+    credits = state.generations.credits_of(caller, video_id)
+    return success(
+        VideoCreditsResponse(video_id=video_id, credits=credits, credit=credits).model_dump()
+    )
+
+
+@router.post("/video/extend/generate")
+def extend(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: ExtendBody,
+) -> dict[str, Any]:
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return success(VideoIdResponse(video_id=video_id).model_dump())
+
+
+@router.post("/video/lip_sync/generate")
+def lip_sync(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: LipSyncBody,
+) -> dict[str, Any]:
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return success(VideoIdResponse(video_id=video_id).model_dump())
+
+
+@router.post("/video/sound_effect/generate")
+def sound_effect(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: SoundBody,
+) -> dict[str, Any]:
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return success(VideoIdResponse(video_id=video_id).model_dump())
+
+
+@router.post("/video/fusion/generate")
+def fusion(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: FusionBody,
+) -> dict[str, Any]:
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return success(VideoIdResponse(video_id=video_id).model_dump())
+
+
+@router.post("/video/restyle/generate")
+def restyle(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: RestyleBody,
+) -> dict[str, Any]:
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return _with_credits(state, caller, video_id)
+
+
+@router.post("/video/multi_transition/generate")
+def multi_transition(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: MultiBody,
+) -> dict[str, Any]:
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return _with_credits(state, caller, video_id)
+
+
+@router.post("/video/swap/generate")
+def swap(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: SwapBody,
+) -> dict[str, Any]:
+    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
+    return _with_credits(state, caller, video_id)
+
+
+@router.post("/video/mask/selection")
+def mask_selection(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: MaskBody,
+) -> dict[str, Any]:
+    selection = state.masks.select(
+        caller,
+        trace_id,
+        fingerprint,
+        body.source_video_id or None,
+        body.video_media_id or None,
+        body.keyframe_id,
+    )
+    response = MaskSelectionResponse(
+        keyframe_id=selection.keyframe,
+        keyframe_url=selection.keyframe_url,
+        credits=selection.credits,
+        mask_info=[
+            MaskInfo(mask_id=m.mask_id, mask_name=m.name, mask_url=m.url) for m in selection.masks
+        ],
+    )
+    return success(response.model_dump())
+
+
+async def _paging(request: Request) -> dict[str, str]:
+    """page_num / page_size from the query string, or from a JSON body (one PixVerse guide
+    sends them that way on this GET)."""
+    values = {k: v for k, v in request.query_params.items() if k in ("page_num", "page_size")}
+    raw = await request.body()
+    if raw.strip():
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            for key in ("page_num", "page_size"):
+                if key in parsed and key not in values and parsed[key] is not None:
+                    values[key] = str(parsed[key])
+    return values
+
+
+PagingDep = Annotated[dict[str, str], Depends(_paging)]
+
+
+@router.get("/video/restyle/list")
+def restyle_list(
+    state: StateDep, _caller: CallerDep, _trace_id: TraceIdDep, paging: PagingDep
+) -> dict[str, Any]:
+    page = state.catalogue.restyles(paging.get("page_num"), paging.get("page_size"))
+    items = [
+        RestyleItem(
+            restyle_id=entry.restyle.restyle_id,
+            restyle_name=entry.restyle.name,
+            restyle_prompt=entry.restyle.prompt,
+            cover_url=entry.cover_url,
+        )
+        for entry in page.items
+    ]
+    return success(RestyleListResponse(total=page.total, data=items).model_dump())

@@ -1,0 +1,171 @@
+"""Preview renderings of the feature modes: restyle grades, swap compositing, fusion subjects
+over a background, and chained multi-keyframe transitions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pixforge.domain.catalogue import Restyle
+from pixforge.engines.preview._cv import cv2, u8
+from pixforge.engines.preview.scene import SceneParams, scene_frames
+from pixforge.engines.preview.styles import STYLES
+from pixforge.engines.preview.transition import transition_frames
+from pixforge.media.segment import segment
+
+Frame = NDArray[np.uint8]
+
+
+def grade(frame: Frame, name: str) -> Frame:
+    """A colour grade: noir (hard black and white), sepia, warm or cool."""
+    if name == "noir":
+        grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        grey = cv2.convertScaleAbs(grey, alpha=1.45, beta=-50)
+        return u8(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
+    if name == "sepia":
+        matrix = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
+        return u8(np.clip(frame.astype(np.float32) @ matrix.T.astype(np.float32), 0, 255))
+    if name in ("warm", "cool"):
+        shift = np.array([28, 8, -24] if name == "warm" else [-20, 4, 30], np.int16)
+        return u8(np.clip(frame.astype(np.int16) + shift, 0, 255))
+    return frame
+
+
+def restyled(frames: Iterator[Frame], restyle: Restyle) -> Iterator[Frame]:
+    style = STYLES.get(restyle.style)
+    for frame in frames:
+        out = style(frame) if style is not None else frame
+        yield grade(out, restyle.grade)
+
+
+def feathered(mask: NDArray[np.bool_], width: int, height: int) -> NDArray[np.float32]:
+    """A mask resized to the output and softened at its edge (weights 0..1, shape h x w x 1)."""
+    resized = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    blur = max(3, (min(width, height) // 90) | 1)
+    return np.asarray(cv2.GaussianBlur(resized, (blur, blur), 0), np.float32)[..., None]
+
+
+def swapped(
+    frames: Iterator[Frame], mask: NDArray[np.bool_], replacement: Frame
+) -> Iterator[Frame]:
+    """Paint `replacement` (covered to the mask's bounding box) wherever the mask is set."""
+    weights: NDArray[np.float32] | None = None
+    patch: NDArray[np.float32] | None = None
+    for frame in frames:
+        if weights is None:
+            height, width = frame.shape[:2]
+            weights = feathered(mask, width, height)
+            patch = _fill_box(replacement, weights[..., 0] > 0.5, width, height)
+        assert patch is not None
+        yield u8(frame.astype(np.float32) * (1 - weights) + patch * weights)
+
+
+def _fill_box(
+    image: Frame, inside: NDArray[np.bool_], width: int, height: int
+) -> NDArray[np.float32]:
+    canvas = np.zeros((height, width, 3), np.float32)
+    ys, xs = np.nonzero(inside)
+    if len(xs) == 0:
+        return canvas
+    x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+    box_w, box_h = x1 - x0, y1 - y0
+    scale = max(box_w / image.shape[1], box_h / image.shape[0])
+    resized = cv2.resize(
+        image,
+        (
+            max(box_w, math.ceil(image.shape[1] * scale)),
+            max(box_h, math.ceil(image.shape[0] * scale)),
+        ),
+        interpolation=cv2.INTER_AREA,
+    )
+    top = (resized.shape[0] - box_h) // 2
+    left = (resized.shape[1] - box_w) // 2
+    canvas[y0:y1, x0:x1] = resized[top : top + box_h, left : left + box_w]
+    return canvas
+
+
+def subject_cutout(image: Frame) -> tuple[Frame, NDArray[np.float32]]:
+    """A reference image's main subject and its soft alpha (GrabCut foreground, else an oval)."""
+    height, width = image.shape[:2]
+    regions = [r for r in segment(image) if r.name != "background"]
+    if regions:
+        alpha = feathered(regions[0].mask, width, height)[..., 0]
+    else:
+        ys, xs = np.ogrid[:height, :width]
+        oval = ((xs - width / 2) / (width * 0.4)) ** 2 + ((ys - height / 2) / (height * 0.45)) ** 2
+        alpha = np.clip(1.3 - oval, 0, 1).astype(np.float32)
+    return image, alpha
+
+
+def fused(
+    background: Iterator[Frame],
+    subjects: Sequence[tuple[Frame, NDArray[np.float32]]],
+    frame_count: int,
+) -> Iterator[Frame]:
+    """Subjects stand side by side in the lower part of the scene and drift gently."""
+    prepared: list[tuple[NDArray[np.float32], NDArray[np.float32]]] = []
+    for index, frame in enumerate(background):
+        height, width = frame.shape[:2]
+        if not prepared:
+            target_h = int(height * 0.55)
+            for image, alpha in subjects:
+                scale = target_h / image.shape[0]
+                size = (max(2, int(image.shape[1] * scale)), target_h)
+                prepared.append(
+                    (
+                        cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32),
+                        cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)[..., None],
+                    )
+                )
+        out = frame.astype(np.float32)
+        t = index / max(1, frame_count - 1)
+        for slot, (patch, alpha) in enumerate(prepared):
+            centre = (slot + 1) / (len(prepared) + 1)
+            drift = 0.04 * math.sin(2 * math.pi * (t + slot * 0.3))
+            _paste(out, patch, alpha, int((centre + drift) * width), int(height * 0.96))
+        yield u8(np.clip(out, 0, 255))
+
+
+def _paste(
+    out: NDArray[np.float32],
+    patch: NDArray[np.float32],
+    alpha: NDArray[np.float32],
+    centre_x: int,
+    bottom: int,
+) -> None:
+    height, width = out.shape[:2]
+    ph, pw = patch.shape[:2]
+    x0, y0 = centre_x - pw // 2, bottom - ph
+    cx0, cy0 = max(0, x0), max(0, y0)
+    cx1, cy1 = min(width, x0 + pw), min(height, y0 + ph)
+    if cx0 >= cx1 or cy0 >= cy1:
+        return
+    sub_p = patch[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+    sub_a = alpha[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+    region = out[cy0:cy1, cx0:cx1]
+    out[cy0:cy1, cx0:cx1] = region * (1 - sub_a) + sub_p * sub_a
+
+
+def chained_transitions(keyframes: Sequence[Frame], frame_counts: Sequence[int]) -> Iterator[Frame]:
+    """Morph keyframe i into i+1 over frame_counts[i] frames: keyframe i opens segment i and the
+    last keyframe is the final frame, so the total is exactly sum(frame_counts)."""
+    last_segment = len(frame_counts) - 1
+    for index, count in enumerate(frame_counts):
+        first, last = keyframes[index], keyframes[index + 1]
+        if index == last_segment:
+            yield from transition_frames(first, last, count)
+        else:
+            frames = transition_frames(first, last, count + 1)
+            for _ in range(count):
+                yield next(frames)
+            del frames
+
+
+def restyle_cover(restyle: Restyle, width: int = 320, height: int = 180) -> Frame:
+    """A catalogue cover: the same procedural landscape under each restyle's look."""
+    params = SceneParams(width, height, 1, 1.0)
+    frame = next(scene_frames("a river valley with mountains at sunset", "", 7, params))
+    return next(restyled(iter([frame]), restyle))

@@ -1,0 +1,161 @@
+"""Swap step 1: find selectable regions on a keyframe of a source video, store the keyframe and
+its masks, and charge the selection (answered at once, not queued)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pixforge.domain import features
+from pixforge.domain.errors import InsufficientCreditsError, InternalError, InvalidParameterError
+from pixforge.domain.ids import new_token
+from pixforge.domain.pricing import PriceTable
+from pixforge.domain.spec import Mode
+from pixforge.media.segment import jpeg, mask_png, segment
+from pixforge.media.video import frame_at
+from pixforge.services import inputs
+from pixforge.services.accounts import Caller
+from pixforge.services.idempotency import replayed, replayed_in
+from pixforge.storage.base import BlobStore
+from pixforge.store import accounts as account_repo
+from pixforge.store import idempotency as replay_repo
+from pixforge.store import masks as mask_repo
+from pixforge.store import uploads as upload_repo
+from pixforge.store.accounts import LedgerEntryRow
+from pixforge.store.db import ConflictError, Database
+from pixforge.store.masks import MaskRow
+from pixforge.store.uploads import FileRow
+
+
+@dataclass(frozen=True, slots=True)
+class FoundMask:
+    mask_id: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class MaskSelection:
+    keyframe: int
+    keyframe_url: str
+    credits: int
+    masks: list[FoundMask]
+
+
+class MaskService:
+    def __init__(self, db: Database, blobs: BlobStore, public_url: str, prices: PriceTable) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.public_url = public_url
+        self.prices = prices
+
+    def select(
+        self,
+        caller: Caller,
+        trace_id: str,
+        fingerprint: str,
+        video_id: int | None,
+        media_id: int | None,
+        keyframe: int | None,
+    ) -> MaskSelection:
+        previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
+        if previous is not None:
+            return _from_json(previous)
+        features.check_one_source(video_id, media_id)
+        keyframe = 1 if keyframe is None else keyframe
+        with self.db.read() as conn:
+            source = inputs.source_video(
+                conn, self.blobs, caller.account_id, Mode.SWAP, video_id, media_id
+            )
+        frame_total = max(1, source.frame_count)
+        if not 1 <= keyframe <= frame_total:
+            raise InvalidParameterError(
+                f"keyframe_id: {keyframe} is outside 1..{frame_total} (the video's frames)"
+            )
+        frame = frame_at(Path(source.path), keyframe - 1)
+        regions = segment(frame)
+        cost = self.prices.mask_selection
+        stored: list[tuple[str, bytes, str, str]] = [("keyframe", jpeg(frame), "image/jpeg", "jpg")]
+        stored += [(region.name, mask_png(region), "image/png", "png") for region in regions]
+        keys: list[str] = []
+        now = time.time()
+        try:
+            with self.db.write() as conn:
+                account = account_repo.get_account(conn, caller.account_id, for_update=True)
+                assert account is not None
+                twin = replayed_in(conn, caller.api_key_id, trace_id, fingerprint)
+                if twin is not None:
+                    return _from_json(twin)
+                if account.credit_monthly + account.credit_package < cost:
+                    raise InsufficientCreditsError(
+                        f"insufficient credits: a mask selection costs {cost}, the balance is "
+                        f"{account.credit_monthly} monthly + {account.credit_package} package"
+                    )
+                urls: list[str] = []
+                masks: list[FoundMask] = []
+                for name, data, content_type, ext in stored:
+                    token = new_token()
+                    key = f"masks/{token[:2]}/{token}.{ext}"
+                    keys.append(key)
+                    size = self.blobs.put_bytes(key, data)
+                    upload_repo.insert_file(conn, FileRow(token, key, content_type, size, now))
+                    url = f"{self.public_url}/files/{token}/{name}.{ext}"
+                    urls.append(url)
+                    if name == "keyframe":
+                        continue
+                    mask_id = new_token()[:24]
+                    mask_repo.insert_mask(
+                        conn,
+                        MaskRow(
+                            mask_id,
+                            caller.account_id,
+                            video_id,
+                            media_id,
+                            keyframe,
+                            name,
+                            token,
+                            now,
+                        ),
+                    )
+                    masks.append(FoundMask(mask_id, name, url))
+                from_monthly = min(account.credit_monthly, cost)
+                account_repo.apply_ledger_entry(
+                    conn,
+                    LedgerEntryRow(
+                        account.id, None, "mask", -from_monthly, -(cost - from_monthly), now
+                    ),
+                )
+                selection = MaskSelection(keyframe, urls[0], cost, masks)
+                replay_repo.insert_record(
+                    conn,
+                    caller.api_key_id,
+                    trace_id,
+                    fingerprint,
+                    json.dumps(asdict(selection)),
+                    now,
+                )
+        except ConflictError as error:
+            for key in keys:
+                self.blobs.delete(key)
+            previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
+            if previous is not None:
+                return _from_json(previous)
+            raise InternalError("could not record the mask selection; please retry") from error
+        except BaseException:
+            for key in keys:
+                self.blobs.delete(key)
+            raise
+        return selection
+
+
+def _from_json(data: Mapping[str, Any]) -> MaskSelection:
+    return MaskSelection(
+        keyframe=int(data["keyframe"]),
+        keyframe_url=str(data["keyframe_url"]),
+        credits=int(data["credits"]),
+        masks=[FoundMask(**mask) for mask in data["masks"]],
+    )

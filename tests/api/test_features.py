@@ -1,0 +1,461 @@
+"""The feature endpoints end to end over HTTP: real uploads, real renders, probed MP4s, credits."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixforge.domain.features import tts_seconds
+from pixforge.media.probe import probe
+from tests.support.media import (
+    decode_frames,
+    image_bytes,
+    make_audio,
+    make_scene_video,
+    make_video,
+    psnr,
+)
+from tests.support.server import Account, Api, RunningServer
+
+START = 100_000
+
+
+def submit(api: Api, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = api.post(path, body)
+    assert answer["ErrCode"] == 0, answer
+    return dict(answer["Resp"])
+
+
+def finished(api: Api, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    result = api.wait(submit(api, path, body)["video_id"])
+    assert result["status"] == 1, result
+    return result
+
+
+def fetch(api: Api, result: dict[str, Any], tmp_path: Path, name: str) -> Path:
+    return api.download(result["url"], tmp_path / f"{name}.mp4")
+
+
+def spent(api: Api) -> int:
+    monthly, package = api.balance()
+    return START - monthly - package
+
+
+def refused(api: Api, path: str, body: dict[str, Any], code: int, field: str) -> None:
+    answer = api.post(path, body)
+    assert answer["ErrCode"] == code, (body, answer)
+    assert field in answer["ErrMsg"], (field, answer)
+
+
+@pytest.fixture
+def clip(api: Api, tmp_path: Path) -> tuple[int, Path]:
+    """An uploaded 2 s 640x360 H.264 clip with a moving disc (media id, local copy)."""
+    path = make_scene_video(tmp_path / "clip.mp4", 640, 360, 2)
+    return api.media_id(path), path
+
+
+# -- extend
+
+
+def test_extend_continues_from_the_last_frame(
+    api: Api, tmp_path: Path, clip: tuple[int, Path]
+) -> None:
+    media_id, path = clip
+    body = {"prompt": "keep going", "model": "v4.5", "duration": 5, "quality": "540p"}
+    result = finished(
+        api, "/openapi/v2/video/extend/generate", {**body, "video_media_id": media_id}
+    )
+    assert (result["outputWidth"], result["outputHeight"]) == (960, 540)
+    frames = decode_frames(fetch(api, result, tmp_path, "extended"))
+    assert len(frames) == 5 * 24
+    source_last = decode_frames(path)[-1]
+    resized = np.asarray(Image.fromarray(source_last).resize((960, 540)))
+    assert psnr(frames[0], resized) > 27
+    assert spent(api) == 45
+    # A finished generation extends too, by source_video_id.
+    again = finished(
+        api, "/openapi/v2/video/extend/generate", {**body, "source_video_id": result["id"]}
+    )
+    first = decode_frames(fetch(api, again, tmp_path, "again"))[0]
+    assert psnr(first, frames[-1]) > 30
+    assert spent(api) == 90
+
+
+def test_extend_rules(
+    api: Api, server: RunningServer, clip: tuple[int, Path], tmp_path: Path
+) -> None:
+    media_id, _ = clip
+    path = "/openapi/v2/video/extend/generate"
+    body = {"prompt": "x", "model": "v4.5", "duration": 5, "quality": "540p"}
+    refused(api, path, body, 400011, "source_video_id or video_media_id")
+    both = {**body, "video_media_id": media_id, "source_video_id": media_id}
+    refused(api, path, both, 400017, "not both")
+    refused(api, path, {**body, "source_video_id": 4503599627370497}, 400017, "source_video_id")
+    audio = api.media_id(make_audio(tmp_path / "a.wav", 1.0))
+    refused(api, path, {**body, "video_media_id": audio}, 400017, "not a video")
+    refused(api, path, {**body, "video_media_id": media_id, "duration": 7}, 400017, "duration")
+    refused(api, path, {**body, "video_media_id": media_id, "prompt": ""}, 400011, "prompt")
+    # Another account's upload is invisible.
+    other = server.api(server.create_account())
+    refused(other, path, {**body, "video_media_id": media_id}, 400017, "video_media_id")
+    other.close()
+    assert spent(api) == 0
+
+
+# -- lip sync
+
+
+def test_lip_sync_with_tts_follows_the_text(
+    api: Api, tmp_path: Path, clip: tuple[int, Path]
+) -> None:
+    media_id, _ = clip
+    text = "Hello there, this is pixforge speaking."
+    body = {
+        "video_media_id": media_id,
+        "lip_sync_tts_speaker_id": "Auto",
+        "lip_sync_tts_content": text,
+    }
+    result = finished(api, "/openapi/v2/video/lip_sync/generate", body)
+    assert result["has_audio"] is True
+    assert (result["outputWidth"], result["outputHeight"]) == (640, 360)
+    info = probe(fetch(api, result, tmp_path, "tts"))
+    assert info.audio is not None and info.audio.codec == "aac"
+    assert info.video is not None
+    assert info.video.frame_count == round(tts_seconds(text) * 24)
+    assert info.duration_s == pytest.approx(tts_seconds(text), abs=0.1)
+    assert spent(api) == 4 * math.ceil(len(text.encode()) / 15)
+
+
+def test_lip_sync_with_uploaded_audio(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None:
+    media_id, _ = clip
+    audio_id = api.media_id(make_audio(tmp_path / "voice.wav", 3.4))
+    body = {"video_media_id": media_id, "audio_media_id": audio_id}
+    result = finished(api, "/openapi/v2/video/lip_sync/generate", body)
+    info = probe(fetch(api, result, tmp_path, "voice"))
+    # The 2 s clip bounces to cover 3.4 s of speech.
+    assert info.video is not None and info.video.frame_count == round(3.4 * 24)
+    assert info.audio is not None
+    assert spent(api) == 4 * 4
+
+
+def test_lip_sync_rules(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None:
+    media_id, _ = clip
+    path = "/openapi/v2/video/lip_sync/generate"
+    audio_id = api.media_id(make_audio(tmp_path / "voice.wav", 1.0))
+    base = {"video_media_id": media_id}
+    refused(api, path, base, 400017, "audio_media_id or lip_sync_tts_speaker_id")
+    tts = {"lip_sync_tts_speaker_id": "1", "lip_sync_tts_content": "hi"}
+    refused(api, path, {**base, **tts, "audio_media_id": audio_id}, 400017, "not both")
+    refused(api, path, {**base, "lip_sync_tts_content": "hi"}, 400011, "speaker")
+    long_text = {**tts, "lip_sync_tts_content": "x" * 201}
+    refused(api, path, {**base, **long_text}, 400017, "within 200 characters")
+    refused(api, path, {**base, "audio_media_id": media_id}, 400017, "not audio")
+    refused(api, path, {**tts}, 400011, "source_video_id or video_media_id")
+    assert spent(api) == 0
+
+
+# -- sound effect
+
+
+def test_sound_effect_adds_or_mixes_a_track(api: Api, tmp_path: Path) -> None:
+    silent = api.media_id(make_scene_video(tmp_path / "silent.mp4", 320, 240, 6))
+    result = finished(
+        api,
+        "/openapi/v2/video/sound_effect/generate",
+        {"video_media_id": silent, "sound_effect_content": "rain on a tin roof"},
+    )
+    assert result["has_audio"] is True
+    info = probe(fetch(api, result, tmp_path, "rain"))
+    assert info.audio is not None and info.duration_s == pytest.approx(6, abs=0.1)
+    assert spent(api) == 20  # 10 credits per started 5 s
+    loud = api.media_id(make_scene_video(tmp_path / "loud.mp4", 320, 240, 2, with_audio=True))
+    mixed = finished(
+        api,
+        "/openapi/v2/video/sound_effect/generate",
+        {"video_media_id": loud, "original_sound_switch": True},
+    )
+    assert mixed["has_audio"] is True
+    assert spent(api) == 30
+
+
+# -- fusion
+
+
+def test_fusion_composites_subjects_over_the_background(api: Api, tmp_path: Path) -> None:
+    background = api.image_id(image_bytes(800, 450, colour=(40, 90, 200)))
+    subject = api.image_id(image_bytes(300, 400, colour=(230, 200, 40)))
+    body = {
+        "image_references": [
+            {"type": "background", "img_id": background, "ref_name": "sky"},
+            {"type": "subject", "img_id": subject, "ref_name": "star"},
+        ],
+        "prompt": "@star floats in @sky ",
+        "model": "v4.5",
+        "duration": 5,
+        "quality": "540p",
+        "aspect_ratio": "16:9",
+    }
+    result = finished(api, "/openapi/v2/video/fusion/generate", body)
+    frames = decode_frames(fetch(api, result, tmp_path, "fusion"))
+    assert len(frames) == 120 and frames[0].shape == (540, 960, 3)
+    mean = frames[60].reshape(-1, 3).mean(axis=0)
+    assert mean[2] > 120  # the blue background fills most of the frame
+    yellow = (frames[60][..., 0] > 170) & (frames[60][..., 1] > 150) & (frames[60][..., 2] < 110)
+    assert yellow.mean() > 0.02  # and the yellow subject stands in it
+    assert spent(api) == 45
+
+
+def test_fusion_rules(api: Api) -> None:
+    image = api.image_id(image_bytes(200, 200))
+    path = "/openapi/v2/video/fusion/generate"
+    ref = {"type": "subject", "img_id": image, "ref_name": "cat"}
+    body = {
+        "image_references": [ref],
+        "prompt": "@cat naps",
+        "model": "v4.5",
+        "duration": 5,
+        "quality": "540p",
+        "aspect_ratio": "16:9",
+    }
+    refused(api, path, {**body, "prompt": "a cat naps"}, 400017, "@cat")
+    refused(api, path, {**body, "image_references": [ref, ref]}, 400017, "used twice")
+    four = [{**ref, "ref_name": f"c{i}"} for i in range(4)]
+    prompt = " ".join(f"@c{i}" for i in range(4))
+    refused(api, path, {**body, "image_references": four, "prompt": prompt}, 400017, "1 to 3")
+    submitted = api.post(path, {**body, "image_references": four, "prompt": prompt, "model": "v6"})
+    assert submitted["ErrCode"] == 0, submitted  # newer models take up to 7
+    refused(api, path, {**body, "model": "v4"}, 400017, "model")
+    refused(api, path, {**body, "image_references": [{**ref, "type": "hat"}]}, 400017, "type")
+    refused(api, path, {**body, "image_references": []}, 400011, "image_references")
+    refused(api, path, {**body, "aspect_ratio": None}, 400011, "aspect_ratio")
+    refused(api, path, {**body, "image_references": [{**ref, "img_id": 99}]}, 400032, "image")
+
+
+# -- restyle
+
+
+def test_restyle_list_and_covers(api: Api) -> None:
+    answer = api.get("/openapi/v2/video/restyle/list?page_num=1&page_size=5")
+    assert answer["ErrCode"] == 0, answer
+    assert answer["Resp"]["total"] == 8 and len(answer["Resp"]["data"]) == 5
+    item = answer["Resp"]["data"][0]
+    assert set(item) == {"restyle_id", "restyle_name", "restyle_prompt", "cover_url"}
+    cover = api.http.get(item["cover_url"])
+    assert cover.status_code == 200 and cover.headers["content-type"] == "image/jpeg"
+    # One guide sends the paging as a JSON body on this GET.
+    body = api.http.request(
+        "GET",
+        "/openapi/v2/video/restyle/list",
+        json={"page_num": "2", "page_size": "5"},
+        headers=api.headers(),
+    ).json()
+    assert len(body["Resp"]["data"]) == 3
+    bad = api.get("/openapi/v2/video/restyle/list?page_size=0")
+    assert bad["ErrCode"] == 400017 and "page_size" in bad["ErrMsg"]
+
+
+def test_restyle_changes_the_look_not_the_timing(
+    api: Api, tmp_path: Path, clip: tuple[int, Path]
+) -> None:
+    media_id, path = clip
+    answer = submit(
+        api,
+        "/openapi/v2/video/restyle/generate",
+        {"video_media_id": media_id, "restyle_id": "23006"},
+    )
+    assert answer["credits"] == answer["credit"] == 18  # 360p rate, 2 s pro rata
+    result = api.wait(answer["video_id"])
+    assert result["status"] == 1 and result["resolution_ratio"] == 360
+    frames = decode_frames(fetch(api, result, tmp_path, "noir"))
+    source = decode_frames(path)
+    assert len(frames) == len(source) == 48
+    spread = np.abs(frames[10].astype(int) - frames[10].astype(int).mean(axis=2, keepdims=True))
+    assert spread.mean() < 3  # film noir is black and white
+    assert psnr(frames[10], source[10]) < 25
+    by_prompt = finished(
+        api,
+        "/openapi/v2/video/restyle/generate",
+        {"video_media_id": media_id, "restyle_prompt": "an anime cartoon"},
+    )
+    other = decode_frames(fetch(api, by_prompt, tmp_path, "anime"))
+    assert psnr(other[10], frames[10]) < 25
+    assert spent(api) == 36
+
+
+def test_restyle_rules(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None:
+    media_id, _ = clip
+    path = "/openapi/v2/video/restyle/generate"
+    refused(api, path, {"video_media_id": media_id}, 400017, "restyle_id or restyle_prompt")
+    long_clip = api.media_id(make_video(tmp_path / "long.mp4", 160, 120, 17))
+    refused(api, path, {"video_media_id": long_clip, "restyle_id": 23001}, 400017, "16 s")
+    refused(
+        api,
+        path,
+        {"video_media_id": media_id, "restyle_prompt": "x" * 2049},
+        400017,
+        "restyle_prompt",
+    )
+    assert spent(api) == 0
+
+
+def test_blocked_restyle_prompt_is_refunded(api: Api, clip: tuple[int, Path]) -> None:
+    media_id, _ = clip
+    answer = submit(
+        api,
+        "/openapi/v2/video/restyle/generate",
+        {"video_media_id": media_id, "restyle_prompt": "make it gore"},
+    )
+    assert api.wait(answer["video_id"])["status"] == 7
+    assert spent(api) == 0
+
+
+# -- multi-transition
+
+
+def test_multi_transition_hits_every_keyframe(api: Api, tmp_path: Path) -> None:
+    colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200)]
+    ids = [api.image_id(image_bytes(640, 360, colour=c)) for c in colours]
+    body = {
+        "multi_transition": [
+            {"img_id": ids[0], "duration": 2, "prompt": "red"},
+            {"img_id": str(ids[1]), "duration": 3},
+            {"img_id": ids[2]},
+        ],
+        "model": "v5",
+        "quality": "540p",
+    }
+    answer = submit(api, "/openapi/v2/video/multi_transition/generate", body)
+    assert answer["credits"] == 45
+    result = api.wait(answer["video_id"])
+    assert result["status"] == 1
+    frames = decode_frames(fetch(api, result, tmp_path, "multi"))
+    assert len(frames) == 5 * 24 and frames[0].shape == (540, 960, 3)
+    for index, colour in ((0, 0), (48, 1), (119, 2)):
+        means = frames[index].reshape(-1, 3).mean(axis=0)
+        assert int(np.argmax(means)) == colour, (index, means)
+
+
+def test_multi_transition_rules(api: Api) -> None:
+    image = api.image_id(image_bytes(200, 200))
+    path = "/openapi/v2/video/multi_transition/generate"
+
+    def frames(*durations: int | None) -> list[dict[str, Any]]:
+        return [
+            {"img_id": image} if d is None else {"img_id": image, "duration": d} for d in durations
+        ]
+
+    body = {"model": "v4.5", "quality": "540p"}
+    refused(api, path, {**body, "multi_transition": frames(None)}, 400017, "2 to 7")
+    refused(api, path, {**body, "multi_transition": frames(*[1] * 7, None)}, 400017, "2 to 7")
+    refused(api, path, {**body, "multi_transition": frames(6, 2, None)}, 400017, "1-5 s")
+    refused(api, path, {**body, "multi_transition": frames(9, None)}, 400017, "1-8 s")
+    refused(api, path, {**body, "multi_transition": frames(2, 3)}, 400017, "last keyframe")
+    refused(api, path, {**body, "multi_transition": frames(None, None)}, 400011, "duration")
+    fast = {**body, "motion_mode": "fast", "multi_transition": frames(8, None)}
+    refused(api, path, fast, 400017, "fast")
+    refused(
+        api, path, {**body, "model": "v6", "multi_transition": frames(2, None)}, 400017, "model"
+    )
+    assert spent(api) == 0
+
+
+# -- swap
+
+
+def test_swap_replaces_the_selected_region(
+    api: Api, tmp_path: Path, clip: tuple[int, Path]
+) -> None:
+    media_id, path = clip
+    selection = submit(
+        api, "/openapi/v2/video/mask/selection", {"video_media_id": media_id, "keyframe_id": 1}
+    )
+    assert selection["keyframe_id"] == 1 and selection["credits"] == 2
+    assert api.http.get(selection["keyframe_url"]).headers["content-type"] == "image/jpeg"
+    names = [mask["mask_name"] for mask in selection["mask_info"]]
+    assert names[-1] == "background" and len(names) >= 2
+    assert all(isinstance(mask["mask_id"], str) for mask in selection["mask_info"])
+    target = selection["mask_info"][0]
+    mask_png = api.http.get(target["mask_url"])
+    assert mask_png.headers["content-type"] == "image/png"
+    replacement = api.image_id(image_bytes(300, 300, colour=(250, 250, 0)))
+    body = {
+        "video_media_id": media_id,
+        "keyframe_id": 1,
+        "mask_id": target["mask_id"],
+        "img_id": replacement,
+        "quality": "360p",
+    }
+    answer = submit(api, "/openapi/v2/video/swap/generate", body)
+    assert answer["credits"] == answer["credit"] == 18
+    result = api.wait(answer["video_id"])
+    assert result["status"] == 1
+    frames = decode_frames(fetch(api, result, tmp_path, "swap"))
+    assert len(frames) == 48 and frames[0].shape == (360, 640, 3)
+    mask = cv2.imdecode(np.frombuffer(mask_png.content, np.uint8), 0) > 127
+    inside = frames[0][mask]
+    yellow = (inside[:, 0] > 180) & (inside[:, 1] > 180) & (inside[:, 2] < 120)
+    assert yellow.mean() > 0.6
+    source = decode_frames(path)[0]
+    outside = ~cv2.dilate(mask.astype(np.uint8), np.ones((15, 15))).astype(bool)
+    assert np.abs(frames[0][outside].astype(int) - source[outside].astype(int)).mean() < 8
+    assert spent(api) == 2 + 18
+
+
+def test_swap_rules(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None:
+    media_id, _ = clip
+    path = "/openapi/v2/video/mask/selection"
+    refused(api, path, {"video_media_id": media_id, "keyframe_id": 49}, 400017, "keyframe_id")
+    refused(api, path, {}, 400011, "source_video_id or video_media_id")
+    other_clip = api.media_id(make_scene_video(tmp_path / "other.mp4", 320, 240, 1))
+    selection = submit(api, path, {"video_media_id": media_id, "keyframe_id": 3})
+    mask_id = selection["mask_info"][0]["mask_id"]
+    image = api.image_id(image_bytes(64, 64))
+    body = {
+        "video_media_id": media_id,
+        "keyframe_id": 3,
+        "mask_id": mask_id,
+        "img_id": image,
+        "quality": "540p",
+    }
+    swap = "/openapi/v2/video/swap/generate"
+    refused(api, swap, {**body, "quality": "1080p"}, 400017, "quality")
+    refused(api, swap, {**body, "keyframe_id": 4}, 400017, "mask_id")
+    refused(api, swap, {**body, "video_media_id": other_clip}, 400017, "mask_id")
+    refused(api, swap, {**body, "img_id": None}, 400011, "img_id")
+    refused(api, swap, {**body, "mask_id": ""}, 400011, "mask_id")
+    assert spent(api) == 2  # only the selection was charged
+
+
+def test_mask_selection_needs_credits(server: RunningServer, tmp_path: Path) -> None:
+    poor = server.api(server.create_account(monthly=1))
+    media_id = poor.media_id(make_scene_video(tmp_path / "c.mp4", 320, 240, 1))
+    answer = poor.post("/openapi/v2/video/mask/selection", {"video_media_id": media_id})
+    assert answer["ErrCode"] == 500090
+    assert poor.balance() == (1, 0)
+    poor.close()
+
+
+# -- template activation
+
+
+def test_templates_must_be_activated(server: RunningServer, account: Account, api: Api) -> None:
+    template_id = 302325299692608
+    body = {
+        "model": "v4.5",
+        "prompt": "",
+        "duration": 5,
+        "quality": "360p",
+        "img_id": api.image_id(image_bytes(320, 240)),
+        "template_id": template_id,
+    }
+    refused(api, "/openapi/v2/video/img/generate", body, 500070, "template_id")
+    server.state.operator.activate_templates(account.account_id, [template_id])
+    assert api.post("/openapi/v2/video/img/generate", body)["ErrCode"] == 0
+    server.state.operator.deactivate_template(account.account_id, template_id)
+    refused(api, "/openapi/v2/video/img/generate", body, 500070, "template_id")
