@@ -100,3 +100,23 @@ def test_delete_sets_status_6_removes_the_file_and_refunds_unfinished(tmp_path: 
         assert api.get(f"/openapi/v2/video/result/{queued}")["Resp"]["status"] == 6
         assert api.balance() == (1_000_000 - 45, 0)
         api.close()
+
+
+def test_template_activation(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    made = cli(data_dir, "accounts", "create", "--json")
+    account_id = str(json.loads(made.stdout)["account_id"])
+    done = cli(data_dir, "templates", "activate", account_id, "302325299692608", "315446315336770")
+    assert done.returncode == 0, done.stderr
+    assert "activated 2 new of 2" in done.stdout
+    again = cli(data_dir, "templates", "activate", account_id, "302325299692608")
+    assert "activated 0 new of 1" in again.stdout
+    listed = json.loads(cli(data_dir, "templates", "list", account_id, "--json").stdout)
+    active = {row["template_id"] for row in listed if row["active"]}
+    assert active == {302325299692608, 315446315336770}
+    unknown = cli(data_dir, "templates", "activate", account_id, "42")
+    assert unknown.returncode == 1 and "400017" in unknown.stderr
+    off = cli(data_dir, "templates", "deactivate", account_id, "315446315336770")
+    assert off.returncode == 0
+    listed = json.loads(cli(data_dir, "templates", "list", account_id, "--json").stdout)
+    assert {row["template_id"] for row in listed if row["active"]} == {302325299692608}

@@ -1,0 +1,119 @@
+"""The feature renderings measured: the voice, the moving mouth, segmentation, grades."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pixforge.domain.catalogue import RESTYLES, restyle_for_prompt
+from pixforge.domain.features import tts_seconds
+from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, RenderJob, SourceVideo
+from pixforge.engines.base import EngineConfig
+from pixforge.engines.preview.edits import grade, restyle_cover
+from pixforge.engines.preview.engine import PreviewEngine
+from pixforge.engines.preview.voice import loudness_per_frame, speak
+from pixforge.media.encode import AUDIO_RATE_HZ
+from pixforge.media.segment import find_face, segment
+from pixforge.media.video import decode_audio
+from tests.support.media import decode_frames, make_video, psnr
+
+
+def dominant_hz(samples: np.ndarray) -> float:
+    spectrum = np.abs(np.fft.rfft(samples))
+    spectrum[:40] = 0  # ignore DC and rumble
+    return float(np.argmax(spectrum) * AUDIO_RATE_HZ / len(samples))
+
+
+@pytest.mark.parametrize("text", ["Hi.", "Hello there, how are you today?", "a" * 200])
+def test_voice_length_follows_the_text(text: str) -> None:
+    samples = speak(text, "1", seed=3)
+    assert len(samples) == round(tts_seconds(text) * AUDIO_RATE_HZ)
+    assert 0.3 < float(np.abs(samples).max()) <= 0.61
+
+
+def test_voice_is_deterministic_and_speakers_differ() -> None:
+    text = "Good morning everyone, welcome to the show."
+    assert np.array_equal(speak(text, "3", 1), speak(text, "3", 1))
+    low, high = speak(text, "1", 1), speak(text, "7", 1)
+    assert abs(dominant_hz(low) - dominant_hz(high)) > 5
+    # Words are voiced and the gaps between them are quiet.
+    loudness = loudness_per_frame(speak(text, "1", 1), 24, round(tts_seconds(text) * 24))
+    assert loudness.max() == pytest.approx(1.0) and loudness.min() < 0.1
+
+
+def test_mouth_opens_with_the_voice(tmp_path: Path) -> None:
+    source = make_video(tmp_path / "grey.mp4", 320, 240, 2)
+    info_frames = 48
+    text = "Open, close. Open wide, and close again!"
+    frames_needed = round(tts_seconds(text) * 24)
+    spec = GenerationSpec(
+        mode=Mode.LIP_SYNC,
+        model="",
+        prompt="",
+        quality="240p",
+        duration_s=0,
+        source_media_id=1,
+        lip_sync_tts_speaker_id="2",
+        lip_sync_tts_content=text,
+    )
+    job = RenderJob(
+        1,
+        spec,
+        5,
+        OutputFormat(320, 240, 24, frames_needed),
+        video=SourceVideo(str(source), 320, 240, info_frames / 24, False, "h264"),
+    )
+    out = tmp_path / "lips.mp4"
+    assert PreviewEngine(EngineConfig()).render(job, out, lambda _: None).has_audio
+    frames = decode_frames(out)
+    assert len(frames) == frames_needed
+    # The mouth is the only dark-red thing; its open area tracks the voice's loudness.
+    dark = np.array([((f[..., 0] < 90) & (f[..., 0] > f[..., 1] + 10)).sum() for f in frames])
+    voice = decode_audio(out, AUDIO_RATE_HZ)
+    assert voice is not None
+    loudness = loudness_per_frame(voice, 24, frames_needed)
+    assert np.corrcoef(dark, loudness)[0, 1] > 0.8
+
+
+def test_segmentation_finds_the_object() -> None:
+    frame = np.full((240, 320, 3), (90, 140, 200), np.uint8)
+    y, x = np.mgrid[0:240, 0:320]
+    disc = (x - 160) ** 2 + (y - 120) ** 2 < 60**2
+    frame[disc] = (200, 40, 40)
+    regions = segment(frame)
+    assert [r.name for r in regions][-1] == "background"
+    found = regions[0].mask
+    iou = (found & disc).sum() / (found | disc).sum()
+    assert iou > 0.8
+    assert not (regions[-1].mask & found).any()
+    assert np.array_equal(segment(frame)[0].mask, found)  # same frame, same masks
+
+
+def test_a_face_coloured_oval_is_found() -> None:
+    frame = np.full((240, 320, 3), (40, 80, 160), np.uint8)
+    y, x = np.mgrid[0:240, 0:320]
+    frame[((x - 200) / 40) ** 2 + ((y - 100) / 52) ** 2 < 1] = (224, 172, 140)
+    box = find_face(frame)
+    assert box is not None
+    bx, by, bw, bh = box
+    assert abs(bx + bw / 2 - 200) < 6 and abs(by + bh / 2 - 100) < 6
+    assert find_face(np.full((240, 320, 3), (40, 80, 160), np.uint8)) is None
+
+
+def test_restyles_look_different() -> None:
+    covers = {r.restyle_id: restyle_cover(r) for r in RESTYLES}
+    ids = list(covers)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            assert psnr(covers[a], covers[b]) < 28, (a, b)
+    noir = grade(covers[23001], "noir").astype(int)
+    assert np.abs(noir - noir.mean(axis=2, keepdims=True)).max() == 0
+
+
+def test_restyle_prompts_pick_a_look() -> None:
+    assert restyle_for_prompt("make it a vintage photo").restyle_id == 23007
+    assert restyle_for_prompt("Neon futuristic city").restyle_id == 23005
+    chosen = restyle_for_prompt("something else entirely")
+    assert chosen == restyle_for_prompt("something else entirely")
