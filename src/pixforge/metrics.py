@@ -11,17 +11,23 @@ from prometheus_client.registry import Collector
 QueueDepthFn = Callable[[], tuple[int, int]]
 StatusCountsFn = Callable[[], dict[int, int]]
 ModelLoadsFn = Callable[[], dict[str, int]]
+DeliveryCountsFn = Callable[[], dict[str, int]]
 
 
 class _DatabaseCollector(Collector):
     """Reads queue depth and generations by status from the database at scrape time."""
 
     def __init__(
-        self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn, model_loads: ModelLoadsFn
+        self,
+        queue_depth: QueueDepthFn,
+        status_counts: StatusCountsFn,
+        model_loads: ModelLoadsFn,
+        delivery_counts: DeliveryCountsFn,
     ) -> None:
         self.queue_depth = queue_depth
         self.status_counts = status_counts
         self.model_loads = model_loads
+        self.delivery_counts = delivery_counts
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         queued, running = self.queue_depth()
@@ -43,6 +49,13 @@ class _DatabaseCollector(Collector):
         for model, count in sorted(self.model_loads().items()):
             loads.add_metric([model], count)
         yield loads
+        deliveries = GaugeMetricFamily(
+            "pixforge_webhook_deliveries", "Webhook deliveries stored, by state", labels=["state"]
+        )
+        counts = self.delivery_counts()
+        for state in ("pending", "delivered", "failed"):
+            deliveries.add_metric([state], counts.get(state, 0))
+        yield deliveries
 
 
 class Metrics:
@@ -81,6 +94,12 @@ class Metrics:
         )
 
     def watch_database(
-        self, queue_depth: QueueDepthFn, status_counts: StatusCountsFn, model_loads: ModelLoadsFn
+        self,
+        queue_depth: QueueDepthFn,
+        status_counts: StatusCountsFn,
+        model_loads: ModelLoadsFn,
+        delivery_counts: DeliveryCountsFn,
     ) -> None:
-        self.registry.register(_DatabaseCollector(queue_depth, status_counts, model_loads))
+        self.registry.register(
+            _DatabaseCollector(queue_depth, status_counts, model_loads, delivery_counts)
+        )

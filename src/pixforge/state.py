@@ -36,6 +36,7 @@ from pixforge.services.operator import OperatorService
 from pixforge.services.uploads import MediaLimits, UploadService
 from pixforge.storage.local import LocalBlobStore
 from pixforge.store import generations as generation_repo
+from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import Database
 from pixforge.worker.recovery import expire_dead_local_leases
 from pixforge.worker.runner import Runner, new_owner_id
@@ -216,7 +217,11 @@ class AppState:
                     totals[name] = totals.get(name, 0) + count
             return totals
 
-        metrics.watch_database(queue_depth, status_counts, model_loads)
+        def delivery_counts() -> dict[str, int]:
+            with db.read() as conn:
+                return webhook_repo.count_by_state(conn)
+
+        metrics.watch_database(queue_depth, status_counts, model_loads, delivery_counts)
         catalogue = CatalogueService(templates, db, blobs, public_url)
         catalogue.install_restyle_covers(lambda restyle: jpeg(restyle_cover(restyle)))
         return cls(

@@ -292,6 +292,8 @@ def test_restyle_rules(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None
     media_id, _ = clip
     path = "/openapi/v2/video/restyle/generate"
     refused(api, path, {"video_media_id": media_id}, 400017, "restyle_id or restyle_prompt")
+    refused(api, path, {"video_media_id": media_id, "restyle_id": 7}, 400017, "restyle list")
+    refused(api, path, {"video_media_id": media_id, "restyle_id": "x"}, 400013, "restyle_id")
     long_clip = api.media_id(make_video(tmp_path / "long.mp4", 160, 120, 17))
     refused(api, path, {"video_media_id": long_clip, "restyle_id": 23001}, 400017, "16 s")
     refused(
@@ -459,3 +461,59 @@ def test_templates_must_be_activated(server: RunningServer, account: Account, ap
     assert api.post("/openapi/v2/video/img/generate", body)["ErrCode"] == 0
     server.state.operator.deactivate_template(account.account_id, template_id)
     refused(api, "/openapi/v2/video/img/generate", body, 500070, "template_id")
+
+
+def test_inline_lip_sync_on_text_to_video(api: Api, tmp_path: Path) -> None:
+    body = {
+        "prompt": "a news presenter",
+        "model": "v4.5",
+        "duration": 5,
+        "quality": "360p",
+        "aspect_ratio": "16:9",
+        "lip_sync_switch": True,
+        "lip_sync_tts_speaker_id": "2",
+        "lip_sync_tts_content": "Good evening, here is the news.",
+    }
+    result = finished(api, "/openapi/v2/video/text/generate", body)
+    assert result["has_audio"] is True
+    info = probe(fetch(api, result, tmp_path, "news"))
+    assert info.audio is not None and info.duration_s == pytest.approx(5, abs=0.1)
+    assert spent(api) == 45 + 5 * 4
+
+
+def test_mask_selection_replays_by_trace_id(api: Api, clip: tuple[int, Path]) -> None:
+    media_id, _ = clip
+    trace_id = "7a0d5f0e-3c1b-4a51-9d3e-2f3f0c1e8b11"
+    body = {"video_media_id": media_id, "keyframe_id": 2}
+    first = api.post("/openapi/v2/video/mask/selection", body, trace_id)
+    again = api.post("/openapi/v2/video/mask/selection", body, trace_id)
+    assert first["ErrCode"] == 0 and first == again
+    assert spent(api) == 2
+    other = api.post("/openapi/v2/video/mask/selection", {**body, "keyframe_id": 3}, trace_id)
+    assert other["ErrCode"] == 400017 and "Ai-trace-id" in other["ErrMsg"]
+
+
+def test_sound_effect_on_a_finished_generation(api: Api, tmp_path: Path) -> None:
+    source = finished(
+        api,
+        "/openapi/v2/video/text/generate",
+        {
+            "prompt": "waves on a beach",
+            "model": "v5",
+            "duration": 5,
+            "quality": "360p",
+            "aspect_ratio": "16:9",
+        },
+    )
+    result = finished(
+        api, "/openapi/v2/video/sound_effect/generate", {"source_video_id": source["id"]}
+    )
+    assert result["has_audio"] is True
+    assert (result["outputWidth"], result["outputHeight"]) == (640, 360)
+    assert spent(api) == 45 + 10
+    unfinished = api.post(
+        "/openapi/v2/video/text/generate",
+        {"prompt": "x", "model": "v5", "duration": 8, "quality": "1080p", "aspect_ratio": "1:1"},
+    )["Resp"]["video_id"]
+    early = api.post("/openapi/v2/video/sound_effect/generate", {"source_video_id": unfinished})
+    assert early["ErrCode"] == 400017 and "finished video" in early["ErrMsg"]

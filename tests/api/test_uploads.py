@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.media import image_bytes, make_audio, make_video, noise_png
+from tests.support.media import image_bytes, make_audio, make_scene_video, make_video, noise_png
 from tests.support.origin import QuietHandler, serving
 from tests.support.server import Api, RunningServer, make_settings, running_server
 
@@ -174,6 +174,7 @@ def test_media_limits(api: Api, tmp_path: Path) -> None:
         (make_video(tmp_path / "wide.mp4", 1922, 64, 0.5), "1920 px"),
         (tmp_path / "junk.mp4", "not a readable"),
         (make_audio(tmp_path / "long.wav", 31), "exceeds the limit of 30"),
+        (make_scene_video(tmp_path / "png.mov", 64, 64, 0.5, codec="png"), "video codec 'png'"),
     ]
     (tmp_path / "junk.mp4").write_bytes(b"\x00\x01 junk" * 100)
     for path, message in cases:

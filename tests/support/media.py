@@ -99,7 +99,8 @@ def make_scene_video(
     base[(y > height * 0.75)] = (70, 140, 60)
     with av.open(str(path), mode="w") as container:
         stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        pix_fmt = "rgb24" if codec == "png" else "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         audio = None
         if with_audio:
             audio = container.add_stream("aac", rate=48000)

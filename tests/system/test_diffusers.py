@@ -162,6 +162,9 @@ def test_unmapped_models_can_be_refused(tmp_path: Path, registry: Path) -> None:
         refused = api.post("/openapi/v2/video/text/generate", {**VALID_TEXT, "model": "v3.5"})
         assert refused["ErrCode"] == 400017 and "v3.5 is not served" in refused["ErrMsg"]
         assert api.balance() == before
+        sound = api.post("/openapi/v2/video/sound_effect/generate", {"source_video_id": 1})
+        assert sound["ErrCode"] == 400017 and "does not serve this feature" in sound["ErrMsg"]
+        assert api.balance() == before
         served = api.post("/openapi/v2/video/text/generate", {**VALID_TEXT, "model": "v5"})
         assert served["ErrCode"] == 0
         api.close()

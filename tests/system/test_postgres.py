@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections import Counter
@@ -14,8 +15,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.cases.generate import VALID_TEXT
-from tests.support.media import image_bytes
-from tests.support.server import RunningServer, make_settings, running_server
+from tests.support.media import image_bytes, make_scene_video
+from tests.support.server import RunningServer, free_port, make_settings, running_server
+from tests.system.test_webhooks import Receiver, receiving
 
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 pytestmark = pytest.mark.system
@@ -81,4 +83,45 @@ def test_parallel_submissions_and_replays_stay_exact(tmp_path: Path, pg_url: str
         with server.state.db.read() as conn:
             count = conn.execute(text("SELECT COUNT(*) FROM generations")).scalar_one()
         assert count == 21
+        api.close()
+
+
+def test_features_and_webhooks(tmp_path: Path, pg_url: str) -> None:
+    settings = make_settings(
+        tmp_path / "d",
+        database_url=pg_url,
+        webhook_retry_delays_s=[0.2],
+        webhook_poll_s=0.1,
+        webhook_allow_networks=["127.0.0.0/8"],
+    )
+    with (
+        receiving(Receiver(free_port(), script=[500])) as receiver,
+        running_server(settings) as server,
+    ):
+        account = server.create_account(monthly=1000)
+        server.state.operator.create_webhook(account.account_id, receiver.url, True)
+        api = server.api(account)
+        media_id = api.media_id(make_scene_video(tmp_path / "c.mp4", 320, 240, 1))
+        selection = api.post("/openapi/v2/video/mask/selection", {"video_media_id": media_id})
+        assert selection["ErrCode"] == 0, selection
+        swap = api.post(
+            "/openapi/v2/video/swap/generate",
+            {
+                "video_media_id": media_id,
+                "keyframe_id": 1,
+                "mask_id": selection["Resp"]["mask_info"][0]["mask_id"],
+                "img_id": api.image_id(image_bytes(64, 64)),
+                "quality": "360p",
+            },
+        )
+        restyle = api.post(
+            "/openapi/v2/video/restyle/generate", {"video_media_id": media_id, "restyle_id": 23002}
+        )
+        assert restyle["ErrCode"] == 0, restyle
+        ids = [swap["Resp"]["video_id"], restyle["Resp"]["video_id"]]
+        assert [api.wait(i)["status"] for i in ids] == [1, 1]
+        assert api.balance() == (1000 - 2 - 9 - 9, 0)
+        receiver.wait_for(3)  # one refused once, then both delivered
+        announced = sorted(json.loads(body)["id"] for _, body in receiver.calls)
+        assert set(announced) == {str(i) for i in ids}
         api.close()

@@ -138,6 +138,8 @@ def test_signed_delivery_retried_until_the_receiver_says_ok(tmp_path: Path) -> N
             }
         wait_until(lambda: deliveries(server)[0].state == "delivered")
         assert deliveries(server)[0].attempts == 3
+        scraped = api.http.get("/metrics").text
+        assert 'pixforge_webhook_deliveries{state="delivered"} 1.0' in scraped
         time.sleep(1.0)
         assert len(receiver.calls) == 3  # delivered once acknowledged, never again
         # Unknown webhook ids are refused before anything is charged.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from pixforge.domain import rules
+from pixforge.domain.catalogue import RESTYLES
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.domain.rules import FPS, QUALITY_SHORT_SIDE_PX, ModelRules, Template
 from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, SourceVideo
@@ -156,6 +157,12 @@ def _check_edit(spec: GenerationSpec) -> None:
     elif spec.mode is Mode.RESTYLE:
         if spec.restyle_id is None and not spec.restyle_prompt.strip():
             raise InvalidParameterError("Either restyle_id or restyle_prompt must be provided")
+        known = {restyle.restyle_id for restyle in RESTYLES}
+        if spec.restyle_id is not None and spec.restyle_id not in known:
+            raise InvalidParameterError(
+                f"restyle_id: {spec.restyle_id} is not in the restyle list "
+                "(GET /openapi/v2/video/restyle/list)"
+            )
         if len(spec.restyle_prompt) > RESTYLE_PROMPT_MAX_CHARS:
             raise InvalidParameterError(
                 f"restyle_prompt: at most {RESTYLE_PROMPT_MAX_CHARS} characters"

@@ -211,12 +211,12 @@ class GenerationService:
     def _plan(self, caller: Caller, spec: GenerationSpec) -> _Plan:
         """Validate, resolve every referenced input, and work out the output and the price."""
         model_rules = features.validate(spec, self.models, self.templates)
-        if (
-            self.served is not None
-            and spec.mode in LAUNCH_MODES
-            and (spec.model, spec.mode) not in self.served
-        ):
+        if self.served is not None and (spec.model, spec.mode) not in self.served:
             offered = sorted({model for model, mode in self.served if mode is spec.mode})
+            if not spec.model:
+                raise InvalidParameterError(
+                    f"{spec.mode.value}: this server's engine does not serve this feature"
+                )
             raise InvalidParameterError(
                 f"model: {spec.model} is not served for {spec.mode.value} on this server; "
                 f"served: {', '.join(offered) or 'none'}"

@@ -55,6 +55,16 @@ _MEDIA_CONTAINERS: Mapping[str, tuple[str | None, str | None, str]] = {
 }
 
 
+# Codecs accepted inside the containers above (FFmpeg decoder names); others are refused at
+# upload so every later feature can decode what it was given.
+VIDEO_CODECS = ("h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "prores")
+AUDIO_CODECS = ("aac", "mp3", "mp3float", "opus", "vorbis", "alac", "flac")
+
+
+def _audio_codec_ok(codec: str) -> bool:
+    return codec in AUDIO_CODECS or codec.startswith("pcm_")
+
+
 @dataclass(frozen=True, slots=True)
 class MediaLimits:
     max_bytes: int
@@ -236,6 +246,16 @@ class UploadService:
             )
         if info.video is not None and allowed[0] is None:
             raise InvalidParameterError(f"file: {info.format_name} cannot carry video")
+        if info.video is not None and info.video.codec not in VIDEO_CODECS:
+            raise InvalidParameterError(
+                f"file: video codec {info.video.codec!r} is not supported; allowed: "
+                f"{', '.join(VIDEO_CODECS)}"
+            )
+        if info.audio is not None and not _audio_codec_ok(info.audio.codec):
+            raise InvalidParameterError(
+                f"file: audio codec {info.audio.codec!r} is not supported; allowed: "
+                f"{', '.join(AUDIO_CODECS)}, PCM"
+            )
         limits = self.media_limits
         if info.duration_s > limits.max_duration_s:
             raise InvalidParameterError(

@@ -66,6 +66,7 @@ class ModelEntry:
         return self.frame_step * k + 1
 
 
+DIFFUSION_MODES = frozenset({Mode.TEXT, Mode.IMAGE, Mode.TRANSITION})
 RegistryKey = tuple[str, Mode]
 
 
@@ -80,6 +81,11 @@ def load_registry(path: Path) -> dict[RegistryKey, ModelEntry]:
         if family not in FAMILIES:
             raise ValueError(f"{path}: unknown family {family!r}; known: {', '.join(FAMILIES)}")
         modes = frozenset(Mode(m) for m in item.get("modes", ["text"]))
+        if modes - DIFFUSION_MODES:
+            raise ValueError(
+                f"{path}: {item.get('name')}: the diffusers engine serves the modes text, image "
+                "and transition; the other features are rendered by the preview engine"
+            )
         model_path = Path(str(item["path"]))
         if not model_path.is_absolute():
             model_path = (path.parent / model_path).resolve()
