@@ -25,6 +25,7 @@ pytestmark = pytest.mark.system
 ROOT = Path(__file__).resolve().parents[2]
 DAY = str(ROOT / "docs" / "examples" / "landscape.jpg")
 NIGHT = str(ROOT / "docs" / "examples" / "landscape-night.jpg")
+CLIP = str(ROOT / "docs" / "examples" / "clip.mp4")
 
 
 def test_schema_enums_match_the_validation_tables() -> None:
@@ -44,6 +45,17 @@ async def _exercise(session: ClientSession) -> dict[str, Any]:
         "transition",
         "video_status",
         "balance",
+        "upload_media",
+        "extend_video",
+        "lip_sync_video",
+        "sound_effect_video",
+        "fusion_video",
+        "restyle_video",
+        "multi_transition_video",
+        "select_masks",
+        "swap_video",
+        "get_tts_speakers",
+        "list_restyles",
     }
     schema = tools["text_to_video"].input_schema["properties"]
     assert schema["quality"]["enum"] == ["360p", "540p", "720p", "1080p"]
@@ -81,7 +93,53 @@ async def _exercise(session: ClientSession) -> dict[str, Any]:
         "text_to_video", {"prompt": "x", "model": "v5", "camera_movement": "zoom_in"}
     )
     assert refused.is_error and "400017" in str(refused.content)
+    await _exercise_features(session, call, outcomes["text"]["video_id"])
     return outcomes
+
+
+async def _exercise_features(session: ClientSession, call: Any, video_id: int) -> None:
+    """Every feature tool: on a finished video (by id) and on an uploaded one (media:ID)."""
+    speakers = (await session.call_tool("get_tts_speakers", {})).structured_content
+    assert speakers is not None and len(speakers["result"]) == 15
+    looks = (await session.call_tool("list_restyles", {})).structured_content
+    assert looks is not None and len(looks["result"]) == 8
+    upload = await call("upload_media", {"file": CLIP})
+    media = f"media:{upload['media_id']}"
+    done = [
+        await call("extend_video", {"video": str(video_id), "prompt": "on", "quality": "360p"}),
+        await call("lip_sync_video", {"video": media, "text": "Hello from MCP."}),
+        await call("sound_effect_video", {"video": CLIP, "sound_effect_content": "wind"}),
+        await call(
+            "fusion_video",
+            {"prompt": "@a in @b", "subjects": {"a": DAY}, "background": {"b": NIGHT}},
+        ),
+        await call(
+            "restyle_video", {"video": media, "restyle_id": looks["result"][0]["restyle_id"]}
+        ),
+        await call(
+            "multi_transition_video",
+            {"images": [DAY, NIGHT], "durations": [1], "quality": "360p"},
+        ),
+    ]
+    masks = await call("select_masks", {"video": media})
+    done.append(
+        await call(
+            "swap_video",
+            {
+                "video": media,
+                "mask_id": masks["mask_info"][0]["mask_id"],
+                "keyframe_id": 1,
+                "image": DAY,
+                "quality": "360p",
+            },
+        )
+    )
+    assert [d["status"] for d in done] == [1] * 7
+    assert [d["has_audio"] for d in done][1:3] == [True, True]
+    wrong = await session.call_tool(
+        "multi_transition_video", {"images": [DAY, NIGHT], "durations": []}
+    )
+    assert wrong.is_error and "durations" in str(wrong.content)
 
 
 def test_stdio_session_calls_every_tool(live: LiveServer) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from pixforge import sdk
 from pixforge.media.probe import probe
-from tests.support.media import image_bytes, make_audio, make_video
+from tests.support.media import image_bytes, make_audio, make_scene_video, make_video
 from tests.support.server import free_port
 from tests.system.conftest import LiveServer
 
@@ -233,3 +233,75 @@ def test_docs_examples_run(live: LiveServer, tmp_path: Path) -> None:
         )
         assert run.returncode == 0, run.stderr
     assert probe(tmp_path / "fox.mp4").video is not None
+
+
+def test_feature_methods(client: sdk.Client, tmp_path: Path) -> None:
+    clip = client.upload_media(make_scene_video(tmp_path / "clip.mp4", 320, 240, 2))
+    voice = client.upload_media(make_audio(tmp_path / "voice.wav", 1.5))
+    image = client.upload_image(image_bytes(320, 240)).img_id
+    speakers = client.tts_speakers(page_size=100)
+    assert len(speakers) == 15 and speakers[-1].speaker_id == "Auto"
+    looks = client.restyles()
+    assert len(looks) == 8 and looks[0].cover_url.startswith("http")
+    selection = client.select_masks(media_id=clip.media_id, keyframe_id=1)
+    assert selection.mask_info[-1].mask_name == "background" and selection.credits == 2
+    ids = [
+        client.extend("onward", media_id=clip.media_id, quality="360p", model="v4.5"),
+        client.lip_sync(media_id=clip.media_id, speaker_id="3", text="Hello from the SDK."),
+        client.lip_sync(media_id=clip.media_id, audio_media_id=voice.media_id),
+        client.sound_effect(media_id=clip.media_id, content="birds in a forest"),
+        client.fusion(
+            [sdk.ImageReference(type="subject", img_id=image, ref_name="hero")],
+            "@hero waves",
+            quality="360p",
+        ),
+        client.restyle(media_id=clip.media_id, restyle_id=looks[1].restyle_id),
+        client.multi_transition(
+            [{"img_id": image, "duration": 1}, sdk.Keyframe(img_id=image)], quality="360p"
+        ),
+        client.swap(
+            media_id=clip.media_id,
+            keyframe_id=1,
+            mask_id=selection.mask_info[0].mask_id,
+            image=image_bytes(100, 100, colour=(255, 255, 0)),
+            quality="360p",
+        ),
+    ]
+    results = [client.wait(i, timeout_s=120) for i in ids]
+    assert all(r.succeeded for r in results)
+    assert [r.has_audio for r in results] == [False, True, True, True, False, False, False, False]
+    with pytest.raises(sdk.InvalidRequestError, match="restyle_id or restyle_prompt"):
+        client.restyle(media_id=clip.media_id)
+    with pytest.raises(sdk.InvalidRequestError, match="img_id"):
+        client.fusion([{"type": "subject", "ref_name": "x"}], "@x")  # type: ignore[list-item]
+
+
+def test_async_feature_methods(live: LiveServer, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with sdk.AsyncClient(live.api_key, live.base_url, poll_interval_s=0.5) as c:
+            clip = await c.upload_media(make_scene_video(tmp_path / "clip.mp4", 320, 240, 1))
+            image = (await c.upload_image(image_bytes(320, 240))).img_id
+            assert len(await c.tts_speakers()) == 15
+            assert len(await c.restyles(page_size=3)) == 3
+            masks = await c.select_masks(media_id=clip.media_id)
+            ids = await asyncio.gather(
+                c.extend("on", media_id=clip.media_id, quality="360p", model="v5"),
+                c.lip_sync(media_id=clip.media_id, speaker_id="1", text="Hi there."),
+                c.sound_effect(media_id=clip.media_id),
+                c.fusion([{"img_id": image, "ref_name": "a"}], "@a", quality="360p"),
+                c.restyle(media_id=clip.media_id, prompt="film noir"),
+                c.multi_transition(
+                    [{"img_id": image, "duration": 1}, {"img_id": image}], quality="360p"
+                ),
+                c.swap(
+                    media_id=clip.media_id,
+                    keyframe_id=1,
+                    mask_id=masks.mask_info[0].mask_id,
+                    image=image,
+                    quality="360p",
+                ),
+            )
+            results = await asyncio.gather(*(c.wait(i, 120) for i in ids))
+            assert all(r.succeeded for r in results)
+
+    asyncio.run(scenario())

@@ -48,6 +48,19 @@ ImageRef = Annotated[
 ]
 
 
+VideoRef = Annotated[
+    str,
+    Field(
+        description=(
+            "The input video: a video_id from this API (digits), media:<media_id> for an "
+            "uploaded video, or a local video path / http(s) URL to upload first"
+        )
+    ),
+]
+SpeakerId = Annotated[str, Field(description="TTS speaker id from get_tts_speakers, e.g. Auto")]
+SwapQuality = Literal["360p", "540p", "720p"]
+
+
 def _result(result: VideoResult) -> dict[str, Any]:
     return {
         "video_id": result.id,
@@ -206,6 +219,205 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
         async with client() as api:
             result = await api.balance()
             return {**result.model_dump(), "total": result.total}
+
+    async def source(api: AsyncClient, value: str) -> dict[str, int]:
+        """video_id / media_id keyword arguments for a VideoRef, uploading a file or URL."""
+        text = value.strip()
+        if text.isdigit():
+            return {"video_id": int(text)}
+        if text.startswith("media:") and text[6:].isdigit():
+            return {"media_id": int(text[6:])}
+        if text.startswith(("http://", "https://")):
+            return {"media_id": (await api.upload_media(text)).media_id}
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise ValueError(f"video {value!r}: no such file on the MCP server's machine")
+        return {"media_id": (await api.upload_media(path)).media_id}
+
+    @server.tool(description="Upload a local video or audio file (or URL); returns its media_id.")
+    async def upload_media(
+        file: Annotated[str, Field(description="Local file path or http(s) URL")],
+    ) -> dict[str, Any]:
+        async with client() as api:
+            target: str | Path = file
+            if not file.startswith(("http://", "https://")):
+                target = Path(file).expanduser()
+                if not target.is_file():
+                    raise ValueError(f"{file!r}: no such file on the MCP server's machine")
+            uploaded = await api.upload_media(target)
+            return uploaded.model_dump()
+
+    @server.tool(description="Continue a video: the new clip starts on its last frame.")
+    async def extend_video(
+        video: VideoRef,
+        prompt: Annotated[str, Field(min_length=1, max_length=5000)],
+        model: Model = "v5",
+        duration: Duration = 5,
+        quality: Quality = "540p",
+        seed: Seed = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        options = _options(model=model, duration=duration, quality=quality, seed=seed)
+        async with client() as api:
+            video_id = await api.extend(prompt, **await source(api, video), **options)
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(description="Make a video speak: TTS text with a speaker, or an uploaded audio.")
+    async def lip_sync_video(
+        video: VideoRef,
+        text: Annotated[str | None, Field(max_length=200, description="Words to speak")] = None,
+        speaker_id: SpeakerId = "Auto",
+        audio_media_id: Annotated[
+            int | None, Field(description="An uploaded audio's media_id (instead of text)")
+        ] = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            video_id = await api.lip_sync(
+                **await source(api, video),
+                audio_media_id=audio_media_id,
+                speaker_id=None if audio_media_id else speaker_id,
+                text=text,
+            )
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(description="Add a generated sound track to a video (optionally keep its own).")
+    async def sound_effect_video(
+        video: VideoRef,
+        sound_effect_content: Annotated[
+            str | None, Field(max_length=2048, description="The sound; empty = from the video")
+        ] = None,
+        keep_original_sound: bool = False,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            video_id = await api.sound_effect(
+                **await source(api, video),
+                content=sound_effect_content,
+                keep_original_sound=keep_original_sound,
+            )
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(
+        description=(
+            "Reference-to-video: images named in the prompt as @name (subjects, and at most "
+            "one background)."
+        )
+    )
+    async def fusion_video(
+        prompt: Annotated[str, Field(min_length=1, description="Mentions every @ref_name")],
+        subjects: Annotated[
+            dict[str, str], Field(description="ref_name -> image (path, URL or img_id)")
+        ],
+        background: Annotated[
+            dict[str, str] | None, Field(description="{ref_name: image} for the background")
+        ] = None,
+        model: Literal["v4.5", "v5", "v5.5", "v5.6", "v6", "c1"] = "v4.5",
+        duration: Duration = 5,
+        quality: Quality = "540p",
+        aspect_ratio: AspectRatio = "16:9",
+        seed: Seed = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        options = _options(
+            model=model, duration=duration, quality=quality, aspect_ratio=aspect_ratio, seed=seed
+        )
+        async with client() as api:
+            references = []
+            for kind, named in (("subject", subjects), ("background", background or {})):
+                for name, image in named.items():
+                    img_id = await api.image_id(_image(image))
+                    references.append({"type": kind, "img_id": img_id, "ref_name": name})
+            video_id = await api.fusion(references, prompt, **options)
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(description="Restyle a video with a look from list_restyles or a free prompt.")
+    async def restyle_video(
+        video: VideoRef,
+        restyle_id: Annotated[int | None, Field(description="From list_restyles")] = None,
+        restyle_prompt: Annotated[str | None, Field(max_length=2048)] = None,
+        seed: Seed = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            video_id = await api.restyle(
+                **await source(api, video),
+                restyle_id=restyle_id,
+                prompt=restyle_prompt,
+                seed=seed,
+            )
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(
+        description="Chain 2-7 keyframe images; durations[i] is the seconds from image i to i+1."
+    )
+    async def multi_transition_video(
+        images: Annotated[list[str], Field(min_length=2, max_length=7)],
+        durations: Annotated[list[int], Field(description="One fewer than images, 1-8 s each")],
+        model: Literal["v3.5", "v4", "v4.5", "v5"] = "v5",
+        quality: Quality = "540p",
+        seed: Seed = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        if len(durations) != len(images) - 1:
+            raise ToolError("durations: give one duration fewer than images")
+        async with client() as api:
+            keyframes: list[dict[str, Any]] = []
+            for index, image in enumerate(images):
+                keyframe: dict[str, Any] = {"img_id": await api.image_id(_image(image))}
+                if index < len(durations):
+                    keyframe["duration"] = durations[index]
+                keyframes.append(keyframe)
+            options = _options(model=model, quality=quality, seed=seed)
+            video_id = await api.multi_transition(keyframes, **options)
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(description="Swap step 1: the selectable regions (masks) on one frame of a video.")
+    async def select_masks(
+        video: VideoRef,
+        keyframe_id: Annotated[int, Field(ge=1, description="1-based frame number")] = 1,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            selection = await api.select_masks(**await source(api, video), keyframe_id=keyframe_id)
+            return selection.model_dump()
+
+    @server.tool(description="Swap step 2: replace a selected region with an image.")
+    async def swap_video(
+        video: VideoRef,
+        mask_id: str,
+        keyframe_id: int,
+        image: ImageRef,
+        quality: SwapQuality = "540p",
+        keep_original_sound: bool = False,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            video_id = await api.swap(
+                **await source(api, video),
+                mask_id=mask_id,
+                keyframe_id=keyframe_id,
+                image=_image(image),
+                quality=quality,
+                keep_original_sound=keep_original_sound,
+            )
+            return await finish(api, video_id, wait, timeout_s)
+
+    @server.tool(description="The TTS speakers lip_sync_video can use.")
+    async def get_tts_speakers() -> list[dict[str, Any]]:
+        async with client() as api:
+            return [speaker.model_dump() for speaker in await api.tts_speakers(page_size=100)]
+
+    @server.tool(description="The restyle looks restyle_video can apply (id, name, cover).")
+    async def list_restyles() -> list[dict[str, Any]]:
+        async with client() as api:
+            return [look.model_dump() for look in await api.restyles(page_size=100)]
 
     return server
 

@@ -11,7 +11,7 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +42,20 @@ from pixforge.sdk._models import (
     FAILED,
     MODERATION_FAILED,
     Balance,
+    ExtendRequest,
+    FusionRequest,
+    ImageReference,
     ImageToVideoRequest,
+    Keyframe,
+    LipSyncRequest,
+    MaskSelection,
+    MaskSelectionRequest,
+    MultiTransitionRequest,
+    RestyleEffect,
+    RestyleRequest,
+    SoundEffectRequest,
+    Speaker,
+    SwapRequest,
     TextToVideoRequest,
     TransitionRequest,
     UploadedImage,
@@ -163,6 +176,68 @@ def _request(request_type: type[RequestT], /, **fields: Any) -> RequestT:
         raise InvalidRequestError(f"{field}: {first['msg']}", 400013) from error
 
 
+EXTEND = "/openapi/v2/video/extend/generate"
+LIP_SYNC = "/openapi/v2/video/lip_sync/generate"
+SOUND_EFFECT = "/openapi/v2/video/sound_effect/generate"
+FUSION = "/openapi/v2/video/fusion/generate"
+RESTYLE = "/openapi/v2/video/restyle/generate"
+MULTI_TRANSITION = "/openapi/v2/video/multi_transition/generate"
+MASK_SELECTION = "/openapi/v2/video/mask/selection"
+SWAP = "/openapi/v2/video/swap/generate"
+TTS_LIST = "/openapi/v2/video/lip_sync/tts_list"
+RESTYLE_LIST = "/openapi/v2/video/restyle/list"
+
+
+def _page(page_num: int, page_size: int) -> dict[str, str]:
+    return {"page_num": str(page_num), "page_size": str(page_size)}
+
+
+def _lip_sync(
+    video_id: int | None,
+    media_id: int | None,
+    audio_media_id: int | None,
+    speaker_id: str | None,
+    text: str | None,
+) -> dict[str, object]:
+    return _request(
+        LipSyncRequest,
+        source_video_id=video_id,
+        video_media_id=media_id,
+        audio_media_id=audio_media_id,
+        lip_sync_tts_speaker_id=speaker_id,
+        lip_sync_tts_content=text,
+    ).body()
+
+
+def _sound(
+    video_id: int | None, media_id: int | None, content: str | None, keep: bool | None
+) -> dict[str, object]:
+    return _request(
+        SoundEffectRequest,
+        source_video_id=video_id,
+        video_media_id=media_id,
+        sound_effect_content=content,
+        original_sound_switch=keep,
+    ).body()
+
+
+def _restyle(
+    video_id: int | None,
+    media_id: int | None,
+    restyle_id: int | None,
+    prompt: str | None,
+    seed: int | None,
+) -> dict[str, object]:
+    return _request(
+        RestyleRequest,
+        source_video_id=video_id,
+        video_media_id=media_id,
+        restyle_id=restyle_id,
+        restyle_prompt=prompt,
+        seed=seed,
+    ).body()
+
+
 def _finished(result: VideoResult) -> VideoResult:
     """The result itself when it succeeded; the matching error when it did not."""
     if result.status == MODERATION_FAILED:
@@ -237,7 +312,8 @@ class Client:
         resp = self._call("POST", "/openapi/v2/media/upload", files=files, data=data)
         return UploadedMedia.model_validate(resp)
 
-    def _image_id(self, image: int | ImageSource) -> int:
+    def image_id(self, image: int | ImageSource) -> int:
+        """An img_id: returned as is, or got by uploading a path, bytes or URL."""
         return image if isinstance(image, int) else self.upload_image(image).img_id
 
     def text_to_video(self, prompt: str, **options: Any) -> int:
@@ -250,7 +326,7 @@ class Client:
     def image_to_video(self, image: int | ImageSource, prompt: str = "", **options: Any) -> int:
         """Start an image-to-video generation from an img_id or an image to upload first."""
         request = _request(
-            ImageToVideoRequest, img_id=self._image_id(image), prompt=prompt, **options
+            ImageToVideoRequest, img_id=self.image_id(image), prompt=prompt, **options
         )
         return int(
             self._call("POST", "/openapi/v2/video/img/generate", json=request.body())["video_id"]
@@ -262,8 +338,8 @@ class Client:
         """Start a first/last-frame transition; images may be ids or sources to upload."""
         request = _request(
             TransitionRequest,
-            first_frame_img=self._image_id(first),
-            last_frame_img=self._image_id(last),
+            first_frame_img=self.image_id(first),
+            last_frame_img=self.image_id(last),
             prompt=prompt,
             **options,
         )
@@ -271,6 +347,133 @@ class Client:
         return int(
             self._call("POST", "/openapi/v2/video/transition/generate", json=body)["video_id"]
         )
+
+    def _generate(self, path: str, body: dict[str, object]) -> int:
+        return int(self._call("POST", path, json=body)["video_id"])
+
+    def extend(
+        self,
+        prompt: str,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        **options: Any,
+    ) -> int:
+        """Continue a finished video (video_id) or an uploaded one (media_id)."""
+        request = _request(
+            ExtendRequest,
+            prompt=prompt,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            **options,
+        )
+        return self._generate(EXTEND, request.body())
+
+    def lip_sync(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        audio_media_id: int | None = None,
+        speaker_id: str | None = None,
+        text: str | None = None,
+    ) -> int:
+        """Make a video speak: uploaded audio (audio_media_id), or TTS (speaker_id + text)."""
+        return self._generate(
+            LIP_SYNC, _lip_sync(video_id, media_id, audio_media_id, speaker_id, text)
+        )
+
+    def sound_effect(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        content: str | None = None,
+        keep_original_sound: bool | None = None,
+    ) -> int:
+        """Add a generated sound track (described by `content`, or chosen from the video)."""
+        return self._generate(
+            SOUND_EFFECT, _sound(video_id, media_id, content, keep_original_sound)
+        )
+
+    def fusion(
+        self,
+        references: Sequence[ImageReference | Mapping[str, Any]],
+        prompt: str,
+        **options: Any,
+    ) -> int:
+        """Reference-to-video: 1-3 images (up to 7 on newer models) named @ref_name."""
+        request = _request(
+            FusionRequest, image_references=list(references), prompt=prompt, **options
+        )
+        return self._generate(FUSION, request.body())
+
+    def restyle(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        restyle_id: int | None = None,
+        prompt: str | None = None,
+        seed: int | None = None,
+    ) -> int:
+        """Apply a restyle effect (from restyles()) or a free-form restyle prompt."""
+        return self._generate(RESTYLE, _restyle(video_id, media_id, restyle_id, prompt, seed))
+
+    def multi_transition(
+        self, keyframes: Sequence[Keyframe | Mapping[str, Any]], **options: Any
+    ) -> int:
+        """Chain 2-7 keyframes; each but the last carries its segment's duration."""
+        request = _request(MultiTransitionRequest, multi_transition=list(keyframes), **options)
+        return self._generate(MULTI_TRANSITION, request.body())
+
+    def select_masks(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        keyframe_id: int | None = None,
+    ) -> MaskSelection:
+        """Swap step 1: the regions found on a keyframe (charged at once)."""
+        body = _request(
+            MaskSelectionRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            keyframe_id=keyframe_id,
+        ).body()
+        return MaskSelection.model_validate(self._call("POST", MASK_SELECTION, json=body))
+
+    def swap(
+        self,
+        *,
+        mask_id: str,
+        keyframe_id: int,
+        image: int | ImageSource,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        quality: str = "540p",
+        keep_original_sound: bool | None = None,
+    ) -> int:
+        """Swap step 2: replace the selected region with an image throughout the video."""
+        request = _request(
+            SwapRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            keyframe_id=keyframe_id,
+            mask_id=mask_id,
+            img_id=self.image_id(image),
+            quality=quality,
+            original_sound_switch=keep_original_sound,
+        )
+        return self._generate(SWAP, request.body())
+
+    def tts_speakers(self, page_num: int = 1, page_size: int = 30) -> list[Speaker]:
+        resp = self._call("GET", TTS_LIST, params=_page(page_num, page_size))
+        return [Speaker.model_validate(item) for item in resp["data"]]
+
+    def restyles(self, page_num: int = 1, page_size: int = 30) -> list[RestyleEffect]:
+        resp = self._call("GET", RESTYLE_LIST, params=_page(page_num, page_size))
+        return [RestyleEffect.model_validate(item) for item in resp["data"]]
 
     def result(self, video_id: int) -> VideoResult:
         return VideoResult.model_validate(self._call("GET", f"/openapi/v2/video/result/{video_id}"))
@@ -372,7 +575,7 @@ class AsyncClient:
         resp = await self._call("POST", "/openapi/v2/media/upload", files=files, data=data)
         return UploadedMedia.model_validate(resp)
 
-    async def _image_id(self, image: int | ImageSource) -> int:
+    async def image_id(self, image: int | ImageSource) -> int:
         return image if isinstance(image, int) else (await self.upload_image(image)).img_id
 
     async def text_to_video(self, prompt: str, **options: Any) -> int:
@@ -384,7 +587,7 @@ class AsyncClient:
         self, image: int | ImageSource, prompt: str = "", **options: Any
     ) -> int:
         request = _request(
-            ImageToVideoRequest, img_id=await self._image_id(image), prompt=prompt, **options
+            ImageToVideoRequest, img_id=await self.image_id(image), prompt=prompt, **options
         )
         resp = await self._call("POST", "/openapi/v2/video/img/generate", json=request.body())
         return int(resp["video_id"])
@@ -394,14 +597,133 @@ class AsyncClient:
     ) -> int:
         request = _request(
             TransitionRequest,
-            first_frame_img=await self._image_id(first),
-            last_frame_img=await self._image_id(last),
+            first_frame_img=await self.image_id(first),
+            last_frame_img=await self.image_id(last),
             prompt=prompt,
             **options,
         )
         body = request.body()
         resp = await self._call("POST", "/openapi/v2/video/transition/generate", json=body)
         return int(resp["video_id"])
+
+    async def _generate(self, path: str, body: dict[str, object]) -> int:
+        return int((await self._call("POST", path, json=body))["video_id"])
+
+    async def extend(
+        self,
+        prompt: str,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        **options: Any,
+    ) -> int:
+        request = _request(
+            ExtendRequest,
+            prompt=prompt,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            **options,
+        )
+        return await self._generate(EXTEND, request.body())
+
+    async def lip_sync(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        audio_media_id: int | None = None,
+        speaker_id: str | None = None,
+        text: str | None = None,
+    ) -> int:
+        return await self._generate(
+            LIP_SYNC, _lip_sync(video_id, media_id, audio_media_id, speaker_id, text)
+        )
+
+    async def sound_effect(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        content: str | None = None,
+        keep_original_sound: bool | None = None,
+    ) -> int:
+        return await self._generate(
+            SOUND_EFFECT, _sound(video_id, media_id, content, keep_original_sound)
+        )
+
+    async def fusion(
+        self,
+        references: Sequence[ImageReference | Mapping[str, Any]],
+        prompt: str,
+        **options: Any,
+    ) -> int:
+        request = _request(
+            FusionRequest, image_references=list(references), prompt=prompt, **options
+        )
+        return await self._generate(FUSION, request.body())
+
+    async def restyle(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        restyle_id: int | None = None,
+        prompt: str | None = None,
+        seed: int | None = None,
+    ) -> int:
+        return await self._generate(RESTYLE, _restyle(video_id, media_id, restyle_id, prompt, seed))
+
+    async def multi_transition(
+        self, keyframes: Sequence[Keyframe | Mapping[str, Any]], **options: Any
+    ) -> int:
+        request = _request(MultiTransitionRequest, multi_transition=list(keyframes), **options)
+        return await self._generate(MULTI_TRANSITION, request.body())
+
+    async def select_masks(
+        self,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        keyframe_id: int | None = None,
+    ) -> MaskSelection:
+        body = _request(
+            MaskSelectionRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            keyframe_id=keyframe_id,
+        ).body()
+        return MaskSelection.model_validate(await self._call("POST", MASK_SELECTION, json=body))
+
+    async def swap(
+        self,
+        *,
+        mask_id: str,
+        keyframe_id: int,
+        image: int | ImageSource,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        quality: str = "540p",
+        keep_original_sound: bool | None = None,
+    ) -> int:
+        request = _request(
+            SwapRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            keyframe_id=keyframe_id,
+            mask_id=mask_id,
+            img_id=await self.image_id(image),
+            quality=quality,
+            original_sound_switch=keep_original_sound,
+        )
+        return await self._generate(SWAP, request.body())
+
+    async def tts_speakers(self, page_num: int = 1, page_size: int = 30) -> list[Speaker]:
+        resp = await self._call("GET", TTS_LIST, params=_page(page_num, page_size))
+        return [Speaker.model_validate(item) for item in resp["data"]]
+
+    async def restyles(self, page_num: int = 1, page_size: int = 30) -> list[RestyleEffect]:
+        resp = await self._call("GET", RESTYLE_LIST, params=_page(page_num, page_size))
+        return [RestyleEffect.model_validate(item) for item in resp["data"]]
 
     async def result(self, video_id: int) -> VideoResult:
         resp = await self._call("GET", f"/openapi/v2/video/result/{video_id}")

@@ -90,3 +90,106 @@ class ImageToVideoRequest(_GenerateRequest):
 class TransitionRequest(_GenerateRequest):
     first_frame_img: int
     last_frame_img: int
+
+
+class _SourceRequest(_Model):
+    """A request on an existing video: a PixVerse video id or an uploaded video's media id."""
+
+    source_video_id: int | None = None
+    video_media_id: int | None = None
+
+    def body(self) -> dict[str, object]:
+        return self.model_dump(exclude_none=True, by_alias=True)
+
+
+class ExtendRequest(_GenerateRequest):
+    source_video_id: int | None = None
+    video_media_id: int | None = None
+
+
+class LipSyncRequest(_SourceRequest):
+    audio_media_id: int | None = None
+    lip_sync_tts_speaker_id: str | None = None
+    lip_sync_tts_content: str | None = None
+
+
+class SoundEffectRequest(_SourceRequest):
+    sound_effect_content: str | None = None
+    original_sound_switch: bool | None = None
+
+
+class RestyleRequest(_SourceRequest):
+    restyle_id: int | None = None
+    restyle_prompt: str | None = None
+    seed: int | None = None
+
+
+class SwapRequest(_SourceRequest):
+    keyframe_id: int
+    mask_id: str
+    img_id: int
+    quality: str = "540p"
+    original_sound_switch: bool | None = None
+
+
+class MaskSelectionRequest(_SourceRequest):
+    keyframe_id: int | None = None
+
+
+class ImageReference(_Model):
+    """One fusion reference: `ref_name` must appear as @ref_name in the prompt."""
+
+    type: str = "subject"  # "subject" or "background"
+    img_id: int
+    ref_name: str
+
+
+class FusionRequest(_GenerateRequest):
+    model: str = "v4.5"
+    image_references: list[ImageReference]
+    aspect_ratio: str = "16:9"
+
+
+class Keyframe(_Model):
+    """One multi-transition keyframe; every one but the last carries a duration (seconds)."""
+
+    img_id: int
+    duration: int | None = None
+    prompt: str | None = None
+
+
+class MultiTransitionRequest(_Model):
+    multi_transition: list[Keyframe]
+    model: str = "v5"
+    quality: str = "540p"
+    motion_mode: str | None = None
+    seed: int | None = None
+    water_mark: bool | None = None
+
+    def body(self) -> dict[str, object]:
+        return self.model_dump(exclude_none=True, by_alias=True)
+
+
+class Speaker(_Model):
+    speaker_id: str
+    name: str
+
+
+class RestyleEffect(_Model):
+    restyle_id: int
+    restyle_name: str
+    restyle_prompt: str = ""
+    cover_url: str = ""
+
+
+class Mask(_Model):
+    mask_id: str
+    mask_name: str
+    mask_url: str
+
+
+class MaskSelection(_Model):
+    keyframe_id: int
+    keyframe_url: str
+    credits: int = 0
+    mask_info: list[Mask]
