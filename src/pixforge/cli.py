@@ -32,6 +32,8 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(cli_client.generate_app, name="generate")
 app.command("status")(cli_client.status)
 app.command("balance")(cli_client.balance)
+app.command("speakers")(cli_client.speakers)
+app.command("restyles")(cli_client.restyles)
 
 console = Console()
 err_console = Console(stderr=True)

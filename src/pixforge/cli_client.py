@@ -289,6 +289,313 @@ def generate_transition(
         )
 
 
+VideoArg = Annotated[
+    str,
+    typer.Argument(
+        help="A video_id from this API, media:<media_id>, or a local video file / URL to upload"
+    ),
+]
+
+
+def _video_source(client: Client, value: str) -> dict[str, int]:
+    """video_id / media_id keyword arguments, uploading a file or URL first."""
+    text = value.strip()
+    if text.isdigit():
+        return {"video_id": int(text)}
+    if text.startswith("media:") and text[6:].isdigit():
+        return {"media_id": int(text[6:])}
+    if text.startswith(("http://", "https://")):
+        return {"media_id": client.upload_media(text).media_id}
+    path = Path(text).expanduser()
+    if not path.is_file():
+        err_console.print(f"[red]error:[/red] {value}: no such file")
+        raise typer.Exit(code=2)
+    return {"media_id": client.upload_media(path).media_id}
+
+
+@generate_app.command("extend")
+def generate_extend(
+    video: VideoArg,
+    prompt: Annotated[str, typer.Option(help="What happens next")] = "the scene continues",
+    model: Model = "v5",
+    quality: Quality = "540p",
+    duration: Duration = 5,
+    seed: Seed = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Extend a video: the new clip starts on its last frame."""
+    options = _options(model=model, quality=quality, duration=duration, seed=seed)
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        _run(
+            client,
+            lambda: client.extend(prompt, **source, **options),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
+@generate_app.command("lip-sync")
+def generate_lip_sync(
+    video: VideoArg,
+    text: Annotated[str | None, typer.Option(help="Words to speak (TTS, <= 200 chars)")] = None,
+    speaker: Annotated[str, typer.Option(help="TTS speaker id (see `speakers`)")] = "Auto",
+    audio: Annotated[
+        str | None, typer.Option(help="An audio file / URL to upload, or media:<media_id>")
+    ] = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Lip sync: the video speaks the TTS text or the uploaded audio."""
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        audio_id = _video_source(client, audio)["media_id"] if audio else None
+        _run(
+            client,
+            lambda: client.lip_sync(
+                **source,
+                audio_media_id=audio_id,
+                speaker_id=None if audio_id else speaker,
+                text=text,
+            ),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
+@generate_app.command("sound")
+def generate_sound(
+    video: VideoArg,
+    content: Annotated[str | None, typer.Option(help="The sound (empty: from the video)")] = None,
+    keep_sound: Annotated[
+        bool, typer.Option("--keep-sound", help="Mix with the video's own sound")
+    ] = False,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Add a generated sound track to a video."""
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        _run(
+            client,
+            lambda: client.sound_effect(
+                **source, content=content, keep_original_sound=keep_sound or None
+            ),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
+@generate_app.command("restyle")
+def generate_restyle(
+    video: VideoArg,
+    restyle_id: Annotated[int | None, typer.Option(help="A look from `restyles`")] = None,
+    prompt: Annotated[str | None, typer.Option(help="A free-form restyle prompt")] = None,
+    seed: Seed = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Restyle a video (<= 16 s)."""
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        _run(
+            client,
+            lambda: client.restyle(**source, restyle_id=restyle_id, prompt=prompt, seed=seed),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
+@generate_app.command("multi-transition")
+def generate_multi_transition(
+    images: Annotated[list[str], typer.Argument(help="2-7 keyframes: paths, URLs or img_ids")],
+    durations: Annotated[
+        str, typer.Option(help="Seconds between consecutive keyframes, comma-separated")
+    ],
+    model: Model = "v5",
+    quality: Quality = "540p",
+    seed: Seed = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Chain keyframes with transitions (durations: one fewer than images)."""
+    try:
+        seconds = [int(part) for part in durations.split(",") if part.strip()]
+    except ValueError as error:
+        err_console.print(f"[red]error:[/red] --durations: {durations!r} is not a list of ints")
+        raise typer.Exit(code=2) from error
+    if len(seconds) != len(images) - 1:
+        err_console.print("[red]error:[/red] --durations: give one duration fewer than images")
+        raise typer.Exit(code=2)
+    sources = [_image_source(image) for image in images]
+    options = _options(model=model, quality=quality, seed=seed)
+    with _client(base_url, api_key) as client:
+
+        def start() -> int:
+            keyframes: list[dict[str, Any]] = []
+            for index, image in enumerate(sources):
+                frame: dict[str, Any] = {"img_id": client.image_id(image)}
+                if index < len(seconds):
+                    frame["duration"] = seconds[index]
+                keyframes.append(frame)
+            return client.multi_transition(keyframes, **options)
+
+        _run(client, start, out, as_json, no_wait, timeout)
+
+
+@generate_app.command("fusion")
+def generate_fusion(
+    prompt: Annotated[str, typer.Argument(help="Mentions every reference as @name")],
+    subject: Annotated[
+        list[str], typer.Option(help="name=IMAGE (path, URL or img_id); repeat for more")
+    ],
+    background: Annotated[str | None, typer.Option(help="name=IMAGE for the background")] = None,
+    model: Model = "v4.5",
+    quality: Quality = "540p",
+    duration: Duration = 5,
+    aspect_ratio: Annotated[str, typer.Option(help="Aspect ratio")] = "16:9",
+    seed: Seed = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Reference-to-video: subjects (and a background) named in the prompt."""
+    named = [("subject", item) for item in subject]
+    if background:
+        named.append(("background", background))
+    parsed: list[tuple[str, str, int | str | Path]] = []
+    for kind, item in named:
+        name, sep, image = item.partition("=")
+        if not sep or not name.strip():
+            err_console.print(f"[red]error:[/red] {item!r}: expected name=IMAGE")
+            raise typer.Exit(code=2)
+        parsed.append((kind, name.strip(), _image_source(image)))
+    options = _options(
+        model=model, quality=quality, duration=duration, aspect_ratio=aspect_ratio, seed=seed
+    )
+    with _client(base_url, api_key) as client:
+
+        def start() -> int:
+            references = [
+                {"type": kind, "ref_name": name, "img_id": client.image_id(image)}
+                for kind, name, image in parsed
+            ]
+            return client.fusion(references, prompt, **options)
+
+        _run(client, start, out, as_json, no_wait, timeout)
+
+
+@generate_app.command("masks")
+def generate_masks(
+    video: VideoArg,
+    keyframe: Annotated[int, typer.Option(help="1-based frame number")] = 1,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Swap step 1: list the regions found on a frame (mask ids for `generate swap`)."""
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        selection = client.select_masks(**source, keyframe_id=keyframe)
+        # Swap must name the same video: an uploaded file is referred to by its media id now.
+        reference = (
+            str(source["video_id"]) if "video_id" in source else f"media:{source['media_id']}"
+        )
+        lines = [f"video {reference}, keyframe {selection.keyframe_id}: {selection.keyframe_url}"]
+        lines += [f"{m.mask_id}  {m.mask_name}  {m.mask_url}" for m in selection.mask_info]
+        _emit({"video": reference, **selection.model_dump()}, as_json, "\n".join(lines))
+
+
+@generate_app.command("swap")
+def generate_swap(
+    video: VideoArg,
+    mask_id: Annotated[str, typer.Option(help="From `generate masks`")],
+    image: Annotated[str, typer.Option(help="Replacement: path, URL or img_id")],
+    keyframe: Annotated[int, typer.Option(help="The keyframe the mask came from")] = 1,
+    quality: Annotated[str, typer.Option(help="360p, 540p or 720p")] = "540p",
+    keep_sound: Annotated[bool, typer.Option("--keep-sound", help="Keep the sound")] = False,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Swap step 2: replace the masked region with an image."""
+    replacement = _image_source(image)
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        _run(
+            client,
+            lambda: client.swap(
+                **source,
+                mask_id=mask_id,
+                keyframe_id=keyframe,
+                image=replacement,
+                quality=quality,
+                keep_original_sound=keep_sound or None,
+            ),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
+def speakers(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
+    """List the TTS speakers for lip sync."""
+    with _client(base_url, api_key) as client:
+        found = client.tts_speakers(page_size=100)
+        _emit(
+            {"speakers": [s.model_dump() for s in found]},
+            as_json,
+            "\n".join(f"{s.speaker_id}: {s.name}" for s in found),
+        )
+
+
+def restyles(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
+    """List the restyle looks."""
+    with _client(base_url, api_key) as client:
+        found = client.restyles(page_size=100)
+        _emit(
+            {"restyles": [r.model_dump() for r in found]},
+            as_json,
+            "\n".join(f"{r.restyle_id}: {r.restyle_name} - {r.restyle_prompt}" for r in found),
+        )
+
+
 def _image_source(value: str) -> int | str | Path:
     try:
         return image_reference(value)

@@ -132,3 +132,69 @@ def test_image_id_argument(live: LiveServer) -> None:
         *auth(live),
     )
     assert run.returncode == 0 and json.loads(run.stdout)["outputWidth"] == 360
+
+
+CLIP = str(ROOT / "docs" / "examples" / "clip.mp4")
+
+
+def generated(live: LiveServer, *args: str) -> dict[str, object]:
+    run = live.cli("generate", *args, "--json", *auth(live))
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert isinstance(result, dict)
+    return result
+
+
+def test_feature_commands(live: LiveServer, tmp_path: Path) -> None:
+    extended = generated(live, "extend", CLIP, "--prompt", "onward", "--quality", "360p")
+    assert extended["status"] == 1 and extended["outputHeight"] == 360
+    spoken = generated(live, "lip-sync", str(extended["id"]), "--text", "Hi from the CLI.")
+    assert spoken["has_audio"] is True
+    voice = tmp_path / "voice.wav"
+    from tests.support.media import make_audio
+
+    make_audio(voice, 1.2)
+    dubbed = generated(live, "lip-sync", CLIP, "--audio", str(voice))
+    assert dubbed["has_audio"] is True
+    assert generated(live, "sound", CLIP, "--content", "rain")["has_audio"] is True
+    looks = json.loads(live.cli("restyles", "--json", *auth(live)).stdout)["restyles"]
+    assert (
+        generated(live, "restyle", CLIP, "--restyle-id", str(looks[0]["restyle_id"]))["status"] == 1
+    )
+    multi = generated(
+        live, "multi-transition", DAY, NIGHT, DAY, "--durations", "1,1", "--quality", "360p"
+    )
+    assert multi["status"] == 1
+    fused = generated(
+        live,
+        "fusion",
+        "@sun over @land",
+        "--subject",
+        f"sun={DAY}",
+        "--background",
+        f"land={NIGHT}",
+        "--quality",
+        "360p",
+    )
+    assert fused["status"] == 1
+    masks = json.loads(live.cli("generate", "masks", CLIP, "--json", *auth(live)).stdout)
+    swapped = generated(
+        live,
+        "swap",
+        str(masks["video"]),
+        "--mask-id",
+        masks["mask_info"][0]["mask_id"],
+        "--image",
+        DAY,
+        "--quality",
+        "360p",
+    )
+    assert swapped["status"] == 1
+    speakers = live.cli("speakers", *auth(live))
+    assert "Auto: Auto" in speakers.stdout
+    bad = live.cli("generate", "multi-transition", DAY, NIGHT, "--durations", "1,2", *auth(live))
+    assert bad.returncode == 2 and "one duration fewer" in bad.stderr
+    missing = live.cli("generate", "extend", str(tmp_path / "nope.mp4"), *auth(live))
+    assert missing.returncode == 2
+    refused = live.cli("generate", "restyle", CLIP, *auth(live))
+    assert refused.returncode == 1 and "400017" in refused.stderr
