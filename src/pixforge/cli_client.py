@@ -299,18 +299,11 @@ VideoArg = Annotated[
 
 def _video_source(client: Client, value: str) -> dict[str, int]:
     """video_id / media_id keyword arguments, uploading a file or URL first."""
-    text = value.strip()
-    if text.isdigit():
-        return {"video_id": int(text)}
-    if text.startswith("media:") and text[6:].isdigit():
-        return {"media_id": int(text[6:])}
-    if text.startswith(("http://", "https://")):
-        return {"media_id": client.upload_media(text).media_id}
-    path = Path(text).expanduser()
-    if not path.is_file():
+    try:
+        return client.video_source(value)
+    except FileNotFoundError as error:
         err_console.print(f"[red]error:[/red] {value}: no such file")
-        raise typer.Exit(code=2)
-    return {"media_id": client.upload_media(path).media_id}
+        raise typer.Exit(code=2) from error
 
 
 @generate_app.command("extend")

@@ -156,8 +156,11 @@ def test_lip_sync_rules(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> Non
     long_text = {**tts, "lip_sync_tts_content": "x" * 201}
     refused(api, path, {**base, **long_text}, 400017, "within 200 characters")
     refused(api, path, {**base, "audio_media_id": media_id}, 400017, "not audio")
+    refused(api, path, {**base, **tts, "lip_sync_tts_speaker_id": "99"}, 400017, "speaker")
+    lower = api.post(path, {**base, **tts, "lip_sync_tts_speaker_id": "auto"})
+    assert lower["ErrCode"] == 0, lower  # guides send "auto" for "Auto"
     refused(api, path, {**tts}, 400011, "source_video_id or video_media_id")
-    assert spent(api) == 0
+    assert spent(api) == 4  # only the accepted "auto" request
 
 
 # -- sound effect

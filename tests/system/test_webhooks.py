@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -22,6 +19,7 @@ from pixforge.domain import webhooks as signing
 from pixforge.store import webhooks as webhook_repo
 from tests.cases.generate import VALID_TEXT
 from tests.support.server import RunningServer, free_port, make_settings, running_server
+from tests.system.test_cli import cli
 
 pytestmark = pytest.mark.system
 
@@ -78,6 +76,16 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
         httpd.server_close()
 
 
+def signed(secret: str, headers: dict[str, str], body: dict[str, Any]) -> bool:
+    return signing.verify(
+        secret,
+        headers["webhook-timestamp"],
+        headers["webhook-nonce"],
+        body,
+        headers["webhook-signature"],
+    )
+
+
 def deliveries(server: RunningServer) -> list[webhook_repo.DeliveryRow]:
     with server.state.db.read() as conn:
         return webhook_repo.list_deliveries(conn)
@@ -114,20 +122,9 @@ def test_signed_delivery_retried_until_the_receiver_says_ok(tmp_path: Path) -> N
             assert headers["ai-trace-id"] == trace_id
             assert headers["webhook-timestamp"].isdigit()
             assert len(headers["webhook-nonce"]) == 32 and headers["webhook-nonce"].isalnum()
-            assert signing.verify(
-                hook.secret,
-                headers["webhook-timestamp"],
-                headers["webhook-nonce"],
-                body,
-                headers["webhook-signature"],
-            )
-            assert not signing.verify(
-                "wrong",
-                headers["webhook-timestamp"],
-                headers["webhook-nonce"],
-                body,
-                headers["webhook-signature"],
-            )
+            assert signed(hook.secret, headers, body)
+            assert not signed("wrong", headers, body)
+            assert not signed(hook.secret, headers, {**body, "status": 8})
             assert body == {
                 "id": str(video_id),
                 "status": 1,
@@ -187,26 +184,8 @@ def test_deliveries_survive_a_restart(tmp_path: Path) -> None:
         receiver.wait_for(1)
         body = json.loads(receiver.calls[0][1])
         assert body["id"] == str(video_id) and body["status"] == 1
-        headers = receiver.calls[0][0]
-        assert signing.verify(
-            hook.secret,
-            headers["webhook-timestamp"],
-            headers["webhook-nonce"],
-            body,
-            headers["webhook-signature"],
-        )
+        assert signed(hook.secret, receiver.calls[0][0], body)
         wait_until(lambda: deliveries(server)[0].state == "delivered")
-
-
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pixforge", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PIXFORGE_")},
-        check=False,
-    )
 
 
 def test_private_receivers_are_refused_and_the_cli_replays(tmp_path: Path) -> None:

@@ -47,6 +47,16 @@ TTS_SPEAKERS: tuple[Speaker, ...] = (
 TEMPLATE_PAGE_SIZES = (10, 20, 50, 100)
 
 
+def check_speaker(speaker_id: str) -> None:
+    """Speaker ids of the TTS list, in any case (guides send "auto" for "Auto")."""
+    known = {speaker.speaker_id.lower() for speaker in TTS_SPEAKERS}
+    if speaker_id.lower() not in known:
+        raise InvalidParameterError(
+            f"lip_sync_tts_speaker_id: {speaker_id[:40]!r} is not a speaker of the TTS list "
+            "(GET /openapi/v2/video/lip_sync/tts_list)"
+        )
+
+
 def parse_positive(field: str, raw: str | None, *, default: int | None = None) -> int:
     """A query parameter that must be a positive integer (digit strings, as clients send)."""
     if raw is None or raw.strip() == "":

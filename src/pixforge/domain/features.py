@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from pixforge.domain import rules
-from pixforge.domain.catalogue import RESTYLES
+from pixforge.domain.catalogue import RESTYLES, check_speaker
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.domain.rules import FPS, QUALITY_SHORT_SIDE_PX, ModelRules, Template
 from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, SourceVideo
@@ -203,6 +203,7 @@ def _check_lip_sync(spec: GenerationSpec) -> None:
         raise InvalidParameterError(
             f"lip_sync_tts_content: TTS text must be within {TTS_MAX_CHARS} characters"
         )
+    check_speaker(spec.lip_sync_tts_speaker_id)
 
 
 def _check_segments(spec: GenerationSpec) -> None:

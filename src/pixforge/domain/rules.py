@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from pixforge.domain.catalogue import check_speaker
 from pixforge.domain.errors import (
     InvalidParameterError,
     MissingParameterError,
@@ -384,6 +385,8 @@ def _check_extras(spec: GenerationSpec) -> None:
             raise InvalidParameterError(
                 f"lip_sync_tts_content: TTS text must be within {LIP_SYNC_TTS_MAX_CHARS} characters"
             )
+        if spec.lip_sync_tts_speaker_id:
+            check_speaker(spec.lip_sync_tts_speaker_id)
     for image_id in spec.image_ids:
         if not 0 < image_id <= ID_MAX:
             raise InvalidParameterError(f"img_id: {image_id} is not a valid image id")

@@ -222,17 +222,12 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
 
     async def source(api: AsyncClient, value: str) -> dict[str, int]:
         """video_id / media_id keyword arguments for a VideoRef, uploading a file or URL."""
-        text = value.strip()
-        if text.isdigit():
-            return {"video_id": int(text)}
-        if text.startswith("media:") and text[6:].isdigit():
-            return {"media_id": int(text[6:])}
-        if text.startswith(("http://", "https://")):
-            return {"media_id": (await api.upload_media(text)).media_id}
-        path = Path(text).expanduser()
-        if not path.is_file():
-            raise ValueError(f"video {value!r}: no such file on the MCP server's machine")
-        return {"media_id": (await api.upload_media(path)).media_id}
+        try:
+            return await api.video_source(value)
+        except FileNotFoundError as error:
+            raise ValueError(
+                f"video {value!r}: no such file on the MCP server's machine"
+            ) from error
 
     @server.tool(description="Upload a local video or audio file (or URL); returns its media_id.")
     async def upload_media(

@@ -7,6 +7,7 @@ from pixforge.sdk._client import (
     ImageSource,
     ProgressCallback,
     image_reference,
+    video_reference,
 )
 from pixforge.sdk._exceptions import (
     APIConnectionError,
@@ -96,4 +97,5 @@ __all__ = [
     "VideoResult",
     "WaitTimeoutError",
     "image_reference",
+    "video_reference",
 ]

@@ -140,6 +140,27 @@ def image_reference(value: str) -> int | str | Path:
     return path
 
 
+def video_reference(value: str | int | Path) -> dict[str, int] | str | Path:
+    """Read a video reference: an int or digits is a video_id, `media:N` an uploaded media_id;
+    an http(s) URL or an existing file is returned as is, to be uploaded.
+
+    Raises FileNotFoundError when it names no existing file.
+    """
+    if isinstance(value, int):
+        return {"video_id": value}
+    text = str(value).strip()
+    if text.isdigit():
+        return {"video_id": int(text)}
+    if text.startswith("media:") and text[6:].isdigit():
+        return {"media_id": int(text[6:])}
+    if text.startswith(("http://", "https://")):
+        return text
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(text)
+    return path
+
+
 def _image_form(source: ImageSource) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
     """(files, data) for an image upload from a URL, a local path or raw bytes."""
     if isinstance(source, bytes):
@@ -315,6 +336,14 @@ class Client:
     def image_id(self, image: int | ImageSource) -> int:
         """An img_id: returned as is, or got by uploading a path, bytes or URL."""
         return image if isinstance(image, int) else self.upload_image(image).img_id
+
+    def video_source(self, video: str | int | Path) -> dict[str, int]:
+        """`video_id=` / `media_id=` keyword arguments for a video reference (see
+        video_reference), uploading a file or URL first."""
+        reference = video_reference(video)
+        if isinstance(reference, dict):
+            return reference
+        return {"media_id": self.upload_media(reference).media_id}
 
     def text_to_video(self, prompt: str, **options: Any) -> int:
         """Start a text-to-video generation; returns its video_id."""
@@ -577,6 +606,12 @@ class AsyncClient:
 
     async def image_id(self, image: int | ImageSource) -> int:
         return image if isinstance(image, int) else (await self.upload_image(image)).img_id
+
+    async def video_source(self, video: str | int | Path) -> dict[str, int]:
+        reference = video_reference(video)
+        if isinstance(reference, dict):
+            return reference
+        return {"media_id": (await self.upload_media(reference)).media_id}
 
     async def text_to_video(self, prompt: str, **options: Any) -> int:
         request = _request(TextToVideoRequest, prompt=prompt, **options)

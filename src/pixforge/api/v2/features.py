@@ -26,6 +26,7 @@ from pixforge.api.v2.schemas.features import (
     VideoCreditsResponse,
 )
 from pixforge.api.v2.schemas.video import VideoIdResponse
+from pixforge.domain.spec import GenerationSpec
 from pixforge.services.accounts import Caller
 from pixforge.state import AppState
 
@@ -41,7 +42,20 @@ MaskBody = Annotated[MaskSelectionRequest, Depends(json_body(MaskSelectionReques
 SwapBody = Annotated[SwapRequest, Depends(json_body(SwapRequest))]
 
 
-def _with_credits(state: AppState, caller: Caller, video_id: int) -> dict[str, Any]:
+def _submitted(
+    state: AppState,
+    caller: Caller,
+    trace_id: str,
+    fingerprint: str,
+    spec: GenerationSpec,
+    *,
+    with_credits: bool = False,
+) -> dict[str, Any]:
+    """Submit and answer `{video_id}`, or `{video_id, credits, credit}` where PixVerse's schema
+    echoes the charge."""
+    video_id = state.generations.submit(caller, trace_id, fingerprint, spec)
+    if not with_credits:
+        return success(VideoIdResponse(video_id=video_id).model_dump())
     credits = state.generations.credits_of(caller, video_id)
     return success(
         VideoCreditsResponse(video_id=video_id, credits=credits, credit=credits).model_dump()
@@ -56,8 +70,7 @@ def extend(
     fingerprint: FingerprintDep,
     body: ExtendBody,
 ) -> dict[str, Any]:
-    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return success(VideoIdResponse(video_id=video_id).model_dump())
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec())
 
 
 @router.post("/video/lip_sync/generate")
@@ -68,8 +81,7 @@ def lip_sync(
     fingerprint: FingerprintDep,
     body: LipSyncBody,
 ) -> dict[str, Any]:
-    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return success(VideoIdResponse(video_id=video_id).model_dump())
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec())
 
 
 @router.post("/video/sound_effect/generate")
@@ -80,8 +92,7 @@ def sound_effect(
     fingerprint: FingerprintDep,
     body: SoundBody,
 ) -> dict[str, Any]:
-    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return success(VideoIdResponse(video_id=video_id).model_dump())
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec())
 
 
 @router.post("/video/fusion/generate")
@@ -92,8 +103,7 @@ def fusion(
     fingerprint: FingerprintDep,
     body: FusionBody,
 ) -> dict[str, Any]:
-    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return success(VideoIdResponse(video_id=video_id).model_dump())
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec())
 
 
 @router.post("/video/restyle/generate")
@@ -104,8 +114,7 @@ def restyle(
     fingerprint: FingerprintDep,
     body: RestyleBody,
 ) -> dict[str, Any]:
-    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return _with_credits(state, caller, video_id)
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec(), with_credits=True)
 
 
 @router.post("/video/multi_transition/generate")
@@ -116,8 +125,7 @@ def multi_transition(
     fingerprint: FingerprintDep,
     body: MultiBody,
 ) -> dict[str, Any]:
-    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return _with_credits(state, caller, video_id)
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec(), with_credits=True)
 
 
 @router.post("/video/swap/generate")
@@ -128,8 +136,7 @@ def swap(
     fingerprint: FingerprintDep,
     body: SwapBody,
 ) -> dict[str, Any]:
-    video_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    return _with_credits(state, caller, video_id)
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec(), with_credits=True)
 
 
 @router.post("/video/mask/selection")

@@ -20,14 +20,21 @@ class _SourceFields(BaseModel):
     seed: int | None = None
     webhook_id: TextId = None
 
-    def _source(self) -> dict[str, object]:
-        return {
+    def _edit_spec(self, mode: Mode, quality: str = "", **fields: object) -> GenerationSpec:
+        """A spec for an endpoint that edits a video (no model, prompt or duration of its own)."""
+        return GenerationSpec(
+            mode=mode,
+            model="",
+            prompt="",
+            quality=quality,
+            duration_s=0,
             # Clients send 0 for "not given".
-            "source_video_id": self.source_video_id or None,
-            "source_media_id": self.video_media_id or None,
-            "seed": self.seed,
-            "webhook_id": (self.webhook_id or "").strip(),
-        }
+            source_video_id=self.source_video_id or None,
+            source_media_id=self.video_media_id or None,
+            seed=self.seed,
+            webhook_id=(self.webhook_id or "").strip(),
+            **fields,  # type: ignore[arg-type]
+        )
 
 
 class ExtendRequest(_GenerateRequest):
@@ -49,16 +56,11 @@ class LipSyncRequest(_SourceFields):
     lip_sync_tts_content: str | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return GenerationSpec(
-            mode=Mode.LIP_SYNC,
-            model="",
-            prompt="",
-            quality="",
-            duration_s=0,
+        return self._edit_spec(
+            Mode.LIP_SYNC,
             audio_media_id=self.audio_media_id or None,
             lip_sync_tts_speaker_id=(self.lip_sync_tts_speaker_id or "").strip(),
             lip_sync_tts_content=self.lip_sync_tts_content or "",
-            **self._source(),  # type: ignore[arg-type]
         )
 
 
@@ -68,16 +70,11 @@ class SoundEffectRequest(_SourceFields):
     model: str | None = None  # "reserved for future use" in PixVerse's docs
 
     def to_spec(self) -> GenerationSpec:
-        return GenerationSpec(
-            mode=Mode.SOUND_EFFECT,
-            model="",
-            prompt="",
-            quality="",
-            duration_s=0,
+        return self._edit_spec(
+            Mode.SOUND_EFFECT,
             sound_effect_switch=True,
             sound_effect_content=self.sound_effect_content or "",
             original_sound=bool(self.original_sound_switch),
-            **self._source(),  # type: ignore[arg-type]
         )
 
 
@@ -87,15 +84,10 @@ class RestyleRequest(_SourceFields):
     restyle_prompt: str | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return GenerationSpec(
-            mode=Mode.RESTYLE,
-            model="",
-            prompt="",
-            quality="",
-            duration_s=0,
+        return self._edit_spec(
+            Mode.RESTYLE,
             restyle_id=self.restyle_id or None,
             restyle_prompt=self.restyle_prompt or "",
-            **self._source(),  # type: ignore[arg-type]
         )
 
 
@@ -107,18 +99,14 @@ class SwapRequest(_SourceFields):
     original_sound_switch: bool | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return GenerationSpec(
-            mode=Mode.SWAP,
-            model="",
-            prompt="",
-            quality=(self.quality or "").strip(),
-            duration_s=0,
+        return self._edit_spec(
+            Mode.SWAP,
+            (self.quality or "").strip(),
             keyframe=self.keyframe_id,
             mask_id=(self.mask_id or "").strip(),
             image_ids=(self.img_id,) if self.img_id else (),
             image_fields=("img_id",) if self.img_id else (),
             original_sound=bool(self.original_sound_switch),
-            **self._source(),  # type: ignore[arg-type]
         )
 
 
