@@ -21,7 +21,7 @@ from tests.support.media import (
     make_video,
     psnr,
 )
-from tests.support.server import Account, Api, RunningServer
+from tests.support.server import Account, Api, RunningServer, make_settings, running_server
 
 START = 100_000
 
@@ -520,3 +520,108 @@ def test_sound_effect_on_a_finished_generation(api: Api, tmp_path: Path) -> None
     )["Resp"]["video_id"]
     early = api.post("/openapi/v2/video/sound_effect/generate", {"source_video_id": unfinished})
     assert early["ErrCode"] == 400017 and "finished video" in early["ErrMsg"]
+
+
+BLOCKED = "a scene of gore"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/openapi/v2/video/extend/generate",
+            {"prompt": BLOCKED, "model": "v5", "duration": 5, "quality": "360p"},
+        ),
+        (
+            "/openapi/v2/video/lip_sync/generate",
+            {"lip_sync_tts_speaker_id": "1", "lip_sync_tts_content": BLOCKED},
+        ),
+        ("/openapi/v2/video/sound_effect/generate", {"sound_effect_content": BLOCKED}),
+        ("/openapi/v2/video/restyle/generate", {"restyle_prompt": BLOCKED}),
+    ],
+)
+def test_blocked_feature_text_is_refunded(
+    api: Api, clip: tuple[int, Path], path: str, body: dict[str, Any]
+) -> None:
+    media_id, _ = clip
+    answer = submit(api, path, {**body, "video_media_id": media_id})
+    assert api.wait(answer["video_id"])["status"] == 7
+    assert spent(api) == 0
+
+
+def test_blocked_fusion_and_multi_transition_prompts_are_refunded(api: Api) -> None:
+    image = api.image_id(image_bytes(200, 200))
+    fusion = submit(
+        api,
+        "/openapi/v2/video/fusion/generate",
+        {
+            "image_references": [{"type": "subject", "img_id": image, "ref_name": "a"}],
+            "prompt": f"@a in {BLOCKED}",
+            "model": "v5",
+            "duration": 5,
+            "quality": "360p",
+            "aspect_ratio": "1:1",
+        },
+    )
+    multi = submit(
+        api,
+        "/openapi/v2/video/multi_transition/generate",
+        {
+            "multi_transition": [
+                {"img_id": image, "duration": 1, "prompt": BLOCKED},
+                {"img_id": image},
+            ],
+            "model": "v5",
+            "quality": "360p",
+        },
+    )
+    assert [api.wait(v["video_id"])["status"] for v in (fusion, multi)] == [7, 7]
+    assert spent(api) == 0
+
+
+def test_an_unfinished_swap_is_refunded_when_deleted(tmp_path: Path) -> None:
+    # No workers: the swap stays in status 5 until an operator deletes it.
+    with running_server(make_settings(tmp_path / "d", workers=0)) as server:
+        api = server.api(server.create_account())
+        media_id = api.media_id(make_scene_video(tmp_path / "c.mp4", 320, 240, 1))
+        selection = submit(api, "/openapi/v2/video/mask/selection", {"video_media_id": media_id})
+        answer = submit(
+            api,
+            "/openapi/v2/video/swap/generate",
+            {
+                "video_media_id": media_id,
+                "keyframe_id": 1,
+                "mask_id": selection["mask_info"][0]["mask_id"],
+                "img_id": api.image_id(image_bytes(64, 64)),
+                "quality": "720p",
+            },
+        )
+        assert spent(api) == 2 + 12  # 720p: 60 per 5 s, so 12 for the 1 s source
+        assert server.state.generations.delete(answer["video_id"]) == 5
+        assert api.get(f"/openapi/v2/video/result/{answer['video_id']}")["Resp"]["status"] == 6
+        assert spent(api) == 2  # the swap is refunded; the selection was a separate charge
+        api.close()
+
+
+def test_feature_generations_survive_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "d"
+    with running_server(make_settings(data_dir, workers=0)) as server:
+        account = server.create_account()
+        api = server.api(account)
+        media_id = api.media_id(make_scene_video(tmp_path / "c.mp4", 320, 240, 1))
+        audio_id = api.media_id(make_audio(tmp_path / "v.wav", 1.0))
+        bodies = [
+            ("/openapi/v2/video/lip_sync/generate", {"audio_media_id": audio_id}),
+            ("/openapi/v2/video/restyle/generate", {"restyle_id": 23004}),
+            ("/openapi/v2/video/sound_effect/generate", {"sound_effect_content": "wind"}),
+        ]
+        ids = [submit(api, path, {**body, "video_media_id": media_id}) for path, body in bodies]
+        before = api.balance()
+        api.close()
+    with running_server(make_settings(data_dir, workers=2)) as server:
+        api = server.api(account)
+        results = [api.wait(answer["video_id"]) for answer in ids]
+        assert [r["status"] for r in results] == [1, 1, 1]
+        assert [r["has_audio"] for r in results] == [True, False, True]
+        assert api.balance() == before  # charged once, at submission
+        api.close()

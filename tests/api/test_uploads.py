@@ -185,3 +185,48 @@ def test_media_limits(api: Api, tmp_path: Path) -> None:
         ).json()
         assert body["ErrCode"] == 400017 and message in body["ErrMsg"], (path, body)
         assert "file" in body["ErrMsg"]
+
+
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded", "json"])
+def test_media_url_upload_feeds_the_features(
+    loopback_server: RunningServer, origin: str, encoding: str, tmp_path: Path
+) -> None:
+    clip = make_scene_video(tmp_path / "remote.mp4", 320, 240, 1)
+    SERVED["/clip.mp4"] = (clip.read_bytes(), "video/mp4")
+    SERVED["/voice.wav"] = (make_audio(tmp_path / "v.wav", 1.0).read_bytes(), "audio/wav")
+    api = loopback_server.api(loopback_server.create_account())
+
+    def upload(url: str) -> dict[str, object]:
+        if encoding == "multipart":
+            kwargs: dict[str, object] = {"files": {"file_url": (None, url)}}
+        elif encoding == "urlencoded":
+            kwargs = {"data": {"file_url": url}}
+        else:
+            kwargs = {"json": {"file_url": url}}
+        body = api.http.post("/openapi/v2/media/upload", headers=api.headers(), **kwargs).json()
+        return dict(body)
+
+    video = upload(f"{origin}/clip.mp4")
+    audio = upload(f"{origin}/voice.wav")
+    assert video["ErrCode"] == 0 and audio["ErrCode"] == 0, (video, audio)
+    assert video["Resp"]["media_type"] == "video" and audio["Resp"]["media_type"] == "audio"  # type: ignore[index]
+    answer = api.post(
+        "/openapi/v2/video/lip_sync/generate",
+        {
+            "video_media_id": video["Resp"]["media_id"],  # type: ignore[index]
+            "audio_media_id": audio["Resp"]["media_id"],  # type: ignore[index]
+        },
+    )
+    assert answer["ErrCode"] == 0, answer
+    assert api.wait(answer["Resp"]["video_id"])["status"] == 1
+    missing = upload(f"{origin}/missing.mp4")
+    assert missing["ErrCode"] == 400017 and "file_url" in str(missing["ErrMsg"])
+    api.close()
+
+
+def test_media_url_refuses_private_addresses_by_default(api: Api, origin: str) -> None:
+    body = api.http.post(
+        "/openapi/v2/media/upload", data={"file_url": f"{origin}/clip.mp4"}, headers=api.headers()
+    ).json()
+    assert body["ErrCode"] == 400017 and "file_url" in body["ErrMsg"]
+    assert "non-public" in body["ErrMsg"]
