@@ -33,6 +33,7 @@ test: lint
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/preview.py
+	$(BIN)/python bench/features.py
 	$(BIN)/python bench/diffusers_engine.py
 
 gallery: $(STAMP)

@@ -88,8 +88,9 @@ class CatalogueService:
         return Page(page_of(entries, page, size), len(entries), page, size)
 
     def speakers(self, page_num: str | None, page_size: str | None) -> Page[Speaker]:
-        page = parse_positive("page_num", page_num)
-        size = parse_positive("page_size", page_size)
+        # Marked required in PixVerse's export, yet clients omit them: defaults 1 and 30 (§3.6).
+        page = parse_positive("page_num", page_num, default=1)
+        size = parse_positive("page_size", page_size, default=30)
         if size > 100:
             raise InvalidParameterError("page_size: at most 100")
         return Page(page_of(TTS_SPEAKERS, page, size), len(TTS_SPEAKERS), page, size)

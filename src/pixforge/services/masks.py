@@ -81,14 +81,22 @@ class MaskService:
         cost = self.prices.mask_selection
         stored: list[tuple[str, bytes, str, str]] = [("keyframe", jpeg(frame), "image/jpeg", "jpg")]
         stored += [(region.name, mask_png(region), "image/png", "png") for region in regions]
-        keys: list[str] = []
+        # Files first, outside the write transaction; they are removed again if it fails.
         now = time.time()
+        written: list[tuple[str, str, str, str, int, str]] = []
         try:
+            for name, data, content_type, ext in stored:
+                token = new_token()
+                key = f"masks/{token[:2]}/{token}.{ext}"
+                written.append(
+                    (name, token, key, content_type, self.blobs.put_bytes(key, data), ext)
+                )
             with self.db.write() as conn:
                 account = account_repo.get_account(conn, caller.account_id, for_update=True)
                 assert account is not None
                 twin = replayed_in(conn, caller.api_key_id, trace_id, fingerprint)
                 if twin is not None:
+                    self._discard(written)
                     return _from_json(twin)
                 if account.credit_monthly + account.credit_package < cost:
                     raise InsufficientCreditsError(
@@ -97,30 +105,17 @@ class MaskService:
                     )
                 urls: list[str] = []
                 masks: list[FoundMask] = []
-                for name, data, content_type, ext in stored:
-                    token = new_token()
-                    key = f"masks/{token[:2]}/{token}.{ext}"
-                    keys.append(key)
-                    size = self.blobs.put_bytes(key, data)
+                for name, token, key, content_type, size, ext in written:
                     upload_repo.insert_file(conn, FileRow(token, key, content_type, size, now))
                     url = f"{self.public_url}/files/{token}/{name}.{ext}"
                     urls.append(url)
                     if name == "keyframe":
                         continue
                     mask_id = new_token()[:24]
-                    mask_repo.insert_mask(
-                        conn,
-                        MaskRow(
-                            mask_id,
-                            caller.account_id,
-                            video_id,
-                            media_id,
-                            keyframe,
-                            name,
-                            token,
-                            now,
-                        ),
+                    row = MaskRow(
+                        mask_id, caller.account_id, video_id, media_id, keyframe, name, token, now
                     )
+                    mask_repo.insert_mask(conn, row)
                     masks.append(FoundMask(mask_id, name, url))
                 from_monthly = min(account.credit_monthly, cost)
                 account_repo.apply_ledger_entry(
@@ -139,17 +134,19 @@ class MaskService:
                     now,
                 )
         except ConflictError as error:
-            for key in keys:
-                self.blobs.delete(key)
+            self._discard(written)
             previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
             if previous is not None:
                 return _from_json(previous)
             raise InternalError("could not record the mask selection; please retry") from error
         except BaseException:
-            for key in keys:
-                self.blobs.delete(key)
+            self._discard(written)
             raise
         return selection
+
+    def _discard(self, written: list[tuple[str, str, str, str, int, str]]) -> None:
+        for _, _, key, _, _, _ in written:
+            self.blobs.delete(key)
 
 
 def _from_json(data: Mapping[str, Any]) -> MaskSelection:

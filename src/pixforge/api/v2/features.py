@@ -1,12 +1,11 @@
-"""Routes: the feature endpoints (extend, lip sync, sound effect, fusion, restyle and its list,
+"""Routes: the feature endpoints (extend, lip sync, sound effect, fusion, restyle,
 multi-transition, swap mask selection and swap)."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from pixforge.api.deps import CallerDep, FingerprintDep, StateDep, TraceIdDep, json_body
 from pixforge.api.envelope import success
@@ -18,8 +17,6 @@ from pixforge.api.v2.schemas.features import (
     MaskSelectionRequest,
     MaskSelectionResponse,
     MultiTransitionRequest,
-    RestyleItem,
-    RestyleListResponse,
     RestyleRequest,
     SoundEffectRequest,
     SwapRequest,
@@ -164,40 +161,3 @@ def mask_selection(
         ],
     )
     return success(response.model_dump())
-
-
-async def _paging(request: Request) -> dict[str, str]:
-    """page_num / page_size from the query string, or from a JSON body (one PixVerse guide
-    sends them that way on this GET)."""
-    values = {k: v for k, v in request.query_params.items() if k in ("page_num", "page_size")}
-    raw = await request.body()
-    if raw.strip():
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            for key in ("page_num", "page_size"):
-                if key in parsed and key not in values and parsed[key] is not None:
-                    values[key] = str(parsed[key])
-    return values
-
-
-PagingDep = Annotated[dict[str, str], Depends(_paging)]
-
-
-@router.get("/video/restyle/list")
-def restyle_list(
-    state: StateDep, _caller: CallerDep, _trace_id: TraceIdDep, paging: PagingDep
-) -> dict[str, Any]:
-    page = state.catalogue.restyles(paging.get("page_num"), paging.get("page_size"))
-    items = [
-        RestyleItem(
-            restyle_id=entry.restyle.restyle_id,
-            restyle_name=entry.restyle.name,
-            restyle_prompt=entry.restyle.prompt,
-            cover_url=entry.cover_url,
-        )
-        for entry in page.items
-    ]
-    return success(RestyleListResponse(total=page.total, data=items).model_dump())

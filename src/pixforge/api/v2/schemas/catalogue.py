@@ -1,4 +1,4 @@
-"""Wire models of the catalogue endpoints (TTS speakers, effect templates)."""
+"""Wire models of the catalogue endpoints (TTS speakers, restyle looks, effect templates)."""
 
 from __future__ import annotations
 
@@ -53,3 +53,15 @@ class TemplateListResponse(BaseModel):
             for t in page.items
         ]
         return cls(effect_items=items, total=page.total, page=page.page, pageSize=page.page_size)
+
+
+class RestyleItem(BaseModel):
+    restyle_id: int
+    restyle_name: str
+    restyle_prompt: str
+    cover_url: str
+
+
+class RestyleListResponse(BaseModel):
+    total: int
+    data: list[RestyleItem]

@@ -211,17 +211,5 @@ class MaskSelectionResponse(BaseModel):
     mask_info: list[MaskInfo]
 
 
-class RestyleItem(BaseModel):
-    restyle_id: int
-    restyle_name: str
-    restyle_prompt: str
-    cover_url: str
-
-
-class RestyleListResponse(BaseModel):
-    total: int
-    data: list[RestyleItem]
-
-
 def _with(spec: GenerationSpec, **changes: object) -> GenerationSpec:
     return replace(spec, **changes)  # type: ignore[arg-type]
