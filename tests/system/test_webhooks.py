@@ -163,6 +163,7 @@ def test_default_webhook_announces_failures_too(tmp_path: Path) -> None:
         receiver.wait_for(1)
         body = json.loads(receiver.calls[0][1])
         assert body["id"] == str(video_id) and body["status"] == 7 and body["url"] == ""
+        assert body["credits"] == 0  # refunded
         api.close()
 
 

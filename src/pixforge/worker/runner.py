@@ -311,7 +311,9 @@ class Runner:
         if not webhook_id:
             return False
         url = f"{self.public_url}/files/{token}/{row.id}.mp4" if token else ""
-        body = webhooks.payload(row.id, int(status), url, size, has_audio, row.credits_charged)
+        # Credits actually spent: a blocked or failed generation was refunded in this transaction.
+        spent = row.credits_charged if status is VideoStatus.SUCCEEDED else 0
+        body = webhooks.payload(row.id, int(status), url, size, has_audio, spent)
         webhook_repo.insert_delivery(
             conn, webhook_id, row.id, row.trace_id, json.dumps(body, sort_keys=True), now
         )
