@@ -1,6 +1,8 @@
-"""Regenerate docs/gallery/: a contact sheet of every camera move, style and effect template.
+"""Regenerate docs/gallery/: a contact sheet of every camera move, style, effect template,
+restyle look and feature (extend, lip sync, fusion, multi-transition, swap).
 
-Run with `make gallery`. Renders with the preview engine through the `pixforge render` code path.
+Run with `make gallery`. The launch modes render through the `pixforge render` code path; the
+features, which need an input video, through the preview engine directly.
 """
 
 from __future__ import annotations
@@ -10,7 +12,21 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pixforge.domain.catalogue import RESTYLES
 from pixforge.domain.rules import CAMERA_MOVEMENTS, DEFAULT_TEMPLATES, STYLES
+from pixforge.domain.spec import (
+    GenerationSpec,
+    ImageRef,
+    Mode,
+    OutputFormat,
+    RenderJob,
+    SourceVideo,
+)
+from pixforge.engines.base import EngineConfig
+from pixforge.engines.preview.engine import PreviewEngine
+from pixforge.media.probe import probe
+from pixforge.media.segment import mask_png, segment
+from pixforge.media.video import frame_at
 
 ROOT = Path(__file__).resolve().parents[1]
 GALLERY = ROOT / "docs" / "gallery"
@@ -83,6 +99,86 @@ def main() -> None:
             "camera-zoom_in-fast",
         )
         sheet(render(out, "watermark", *image, "--water-mark"), "watermark")
+        source = render(out, "source", *image, "--camera", "pan_right", "--duration", "5")
+        for name, video in features(out, source).items():
+            sheet(video, name)
+
+
+def features(out: Path, source_path: Path) -> dict[str, Path]:
+    """One render per feature (and per restyle look) from a 5 s landscape clip."""
+    engine = PreviewEngine(EngineConfig())
+    info = probe(source_path)
+    assert info.video is not None
+    width, height = info.video.width, info.video.height
+    source = SourceVideo(str(source_path), width, height, info.duration_s, False, "h264")
+    output = OutputFormat(width, height, 24, 5 * 24)
+    day = ImageRef(str(DAY), 0, 0)
+    night = ImageRef(str(NIGHT), 0, 0)
+    mask = out / "mask.png"
+    mask.write_bytes(mask_png(segment(frame_at(source_path, 0))[0]))
+
+    def spec(mode: Mode, **fields: object) -> GenerationSpec:
+        base: dict[str, object] = {
+            "model": "v4.5",
+            "prompt": "hills under the sun",
+            "quality": "360p",
+            "duration_s": 5,
+            "aspect_ratio": "4:3",
+        }
+        return GenerationSpec(mode=mode, **{**base, **fields})  # type: ignore[arg-type]
+
+    jobs = {
+        "feature-extend": RenderJob(1, spec(Mode.EXTEND), 7, output, video=source),
+        "feature-lip-sync": RenderJob(
+            1,
+            spec(
+                Mode.LIP_SYNC,
+                lip_sync_tts_speaker_id="1",
+                lip_sync_tts_content="Good morning, valley. What a view today!",
+            ),
+            7,
+            output,
+            video=source,
+        ),
+        "feature-fusion": RenderJob(
+            1,
+            spec(
+                Mode.FUSION,
+                prompt="@sun over @night",
+                ref_names=("night", "sun"),
+                ref_kinds=("background", "subject"),
+            ),
+            7,
+            output,
+            (night, day),
+        ),
+        "feature-multi-transition": RenderJob(
+            1,
+            spec(Mode.MULTI_TRANSITION, segment_durations_s=(2, 3, 0)),
+            7,
+            output,
+            (day, night, day),
+        ),
+        "feature-swap": RenderJob(
+            1,
+            spec(Mode.SWAP, mask_id="gallery", keyframe=1),
+            7,
+            output,
+            (night,),
+            video=source,
+            mask_path=str(mask),
+        ),
+    }
+    for look in RESTYLES:
+        slug = look.name.lower().replace(" ", "-")
+        jobs[f"restyle-{slug}"] = RenderJob(
+            1, spec(Mode.RESTYLE, restyle_id=look.restyle_id), 7, output, video=source
+        )
+    rendered: dict[str, Path] = {}
+    for name, job in jobs.items():
+        rendered[name] = out / f"{name}.mp4"
+        engine.render(job, rendered[name], lambda _: None)
+    return rendered
 
 
 if __name__ == "__main__":

@@ -257,6 +257,7 @@ class Runner:
             duration_s=info.duration_s,
             has_audio=info.audio is not None,
             codec=info.video.codec,
+            frame_count=info.video.frame_count,
             prompt=prompt,
         )
 

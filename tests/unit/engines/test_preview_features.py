@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from pixforge.domain.catalogue import RESTYLES, restyle_for_prompt
 from pixforge.domain.features import tts_seconds
-from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, RenderJob, SourceVideo
+from pixforge.domain.spec import (
+    GenerationSpec,
+    ImageRef,
+    Mode,
+    OutputFormat,
+    RenderJob,
+    SourceVideo,
+)
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview.edits import grade, restyle_cover
 from pixforge.engines.preview.engine import PreviewEngine
@@ -17,7 +26,7 @@ from pixforge.engines.preview.voice import loudness_per_frame, speak
 from pixforge.media.encode import AUDIO_RATE_HZ
 from pixforge.media.segment import find_face, segment
 from pixforge.media.video import decode_audio
-from tests.support.media import decode_frames, make_video, psnr
+from tests.support.media import decode_frames, make_scene_video, make_video, psnr
 
 
 def dominant_hz(samples: np.ndarray) -> float:
@@ -117,3 +126,45 @@ def test_restyle_prompts_pick_a_look() -> None:
     assert restyle_for_prompt("Neon futuristic city").restyle_id == 23005
     chosen = restyle_for_prompt("something else entirely")
     assert chosen == restyle_for_prompt("something else entirely")
+
+
+def test_swap_follows_a_moving_object(tmp_path: Path) -> None:
+    width, height, seconds = 320, 240, 2
+    source = make_scene_video(tmp_path / "disc.mp4", width, height, seconds)
+    y, x = np.mgrid[0:height, 0:width]
+
+    def disc(progress: float) -> np.ndarray:
+        cx = width * (0.3 + 0.4 * progress)
+        return (x - cx) ** 2 + (y - height * 0.45) ** 2 < (height * 0.18) ** 2
+
+    mask = tmp_path / "mask.png"
+    mask.write_bytes(cv2.imencode(".png", disc(0.0).astype(np.uint8) * 255)[1].tobytes())
+    hat = tmp_path / "hat.png"
+    Image.new("RGB", (50, 50), (250, 230, 0)).save(hat)
+    frames_total = seconds * 24
+    spec = GenerationSpec(
+        mode=Mode.SWAP,
+        model="",
+        prompt="",
+        quality="360p",
+        duration_s=0,
+        source_media_id=1,
+        keyframe=1,
+        mask_id="m",
+        image_ids=(1,),
+    )
+    job = RenderJob(
+        1,
+        spec,
+        1,
+        OutputFormat(width, height, 24, frames_total),
+        (ImageRef(str(hat), 50, 50),),
+        video=SourceVideo(str(source), width, height, seconds, False, "h264"),
+        mask_path=str(mask),
+    )
+    out = tmp_path / "swap.mp4"
+    PreviewEngine(EngineConfig()).render(job, out, lambda _: None)
+    last = decode_frames(out)[-1]
+    yellow = (last[..., 0] > 200) & (last[..., 1] > 180) & (last[..., 2] < 100)
+    assert yellow[disc(1.0)].mean() > 0.7  # the swap moved with the disc
+    assert yellow[disc(0.0) & ~disc(1.0)].mean() < 0.1  # and left its first place

@@ -49,18 +49,59 @@ def feathered(mask: NDArray[np.bool_], width: int, height: int) -> NDArray[np.fl
 
 
 def swapped(
-    frames: Iterator[Frame], mask: NDArray[np.bool_], replacement: Frame
+    frames: Iterator[Frame],
+    mask: NDArray[np.bool_],
+    replacement: Frame,
+    shifts: Sequence[tuple[float, float]] = (),
 ) -> Iterator[Frame]:
-    """Paint `replacement` (covered to the mask's bounding box) wherever the mask is set."""
+    """Paint `replacement` (covered to the mask's bounding box) wherever the mask is set,
+    moved by `shifts[i]` pixels in frame i (see track_region) so it follows its object."""
     weights: NDArray[np.float32] | None = None
     patch: NDArray[np.float32] | None = None
-    for frame in frames:
+    for index, frame in enumerate(frames):
+        height, width = frame.shape[:2]
         if weights is None:
-            height, width = frame.shape[:2]
             weights = feathered(mask, width, height)
             patch = _fill_box(replacement, weights[..., 0] > 0.5, width, height)
         assert patch is not None
-        yield u8(frame.astype(np.float32) * (1 - weights) + patch * weights)
+        frame_weights, frame_patch = weights, patch
+        dx, dy = shifts[index] if index < len(shifts) else (0.0, 0.0)
+        if dx or dy:
+            move = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+            frame_weights = np.asarray(
+                cv2.warpAffine(weights[..., 0], move, (width, height)), np.float32
+            )[..., None]
+            frame_patch = np.asarray(cv2.warpAffine(patch, move, (width, height)), np.float32)
+        yield u8(frame.astype(np.float32) * (1 - frame_weights) + frame_patch * frame_weights)
+
+
+def track_region(
+    greys: Sequence[NDArray[np.uint8]], start: int, inside: NDArray[np.bool_]
+) -> list[tuple[float, float]]:
+    """How far a region marked on frame `start` has moved in every frame, in the greys' pixels.
+
+    Frame to frame (small steps that optical flow follows well), forwards and backwards from the
+    start: the median DIS flow over the region where it is now, accumulated.
+    """
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    height, width = inside.shape
+    shifts = [(0.0, 0.0)] * len(greys)
+    region = inside.astype(np.uint8)
+    for step in (1, -1):
+        x, y = 0.0, 0.0
+        index = start
+        while 0 <= index + step < len(greys):
+            move = np.array([[1, 0, x], [0, 1, y]], np.float32)
+            here = np.asarray(
+                cv2.warpAffine(region, move, (width, height), flags=cv2.INTER_NEAREST), bool
+            )
+            if here.any():
+                field = np.asarray(flow.calc(greys[index], greys[index + step], None), np.float32)
+                x += float(np.median(field[..., 0][here]))
+                y += float(np.median(field[..., 1][here]))
+            index += step
+            shifts[index] = (x, y)
+    return shifts
 
 
 def _fill_box(
@@ -88,16 +129,20 @@ def _fill_box(
 
 
 def subject_cutout(image: Frame) -> tuple[Frame, NDArray[np.float32]]:
-    """A reference image's main subject and its soft alpha (GrabCut foreground, else an oval)."""
+    """A reference image's main subject, cropped to it, and its soft alpha (GrabCut
+    foreground; an oval over the whole image when nothing stands out)."""
     height, width = image.shape[:2]
     regions = [r for r in segment(image) if r.name != "background"]
-    if regions:
-        alpha = feathered(regions[0].mask, width, height)[..., 0]
-    else:
+    if not regions:
         ys, xs = np.ogrid[:height, :width]
         oval = ((xs - width / 2) / (width * 0.4)) ** 2 + ((ys - height / 2) / (height * 0.45)) ** 2
-        alpha = np.clip(1.3 - oval, 0, 1).astype(np.float32)
-    return image, alpha
+        return image, np.clip(1.3 - oval, 0, 1).astype(np.float32)
+    alpha = feathered(regions[0].mask, width, height)[..., 0]
+    ys, xs = np.nonzero(alpha > 0.05)
+    margin = max(2, min(width, height) // 50)
+    x0, x1 = max(0, int(xs.min()) - margin), min(width, int(xs.max()) + 1 + margin)
+    y0, y1 = max(0, int(ys.min()) - margin), min(height, int(ys.max()) + 1 + margin)
+    return image[y0:y1, x0:x1], alpha[y0:y1, x0:x1]
 
 
 def fused(

@@ -29,6 +29,7 @@ from pixforge.engines.preview.edits import (
     restyled,
     subject_cutout,
     swapped,
+    track_region,
 )
 from pixforge.engines.preview.overlay import Patch, caption, watermark
 from pixforge.engines.preview.scene import SceneParams, scene_frames
@@ -43,6 +44,7 @@ from pixforge.media.video import decode_audio, fit_length, frames_at_rate, last_
 Frame = NDArray[np.uint8]
 Samples = NDArray[np.float32]
 FAST_SPEED = 2.0
+TRACK_SIDE_PX = 320
 
 
 class PreviewEngine:
@@ -172,8 +174,27 @@ class PreviewEngine:
             assert job.mask_path is not None
             mask = read_mask(Path(job.mask_path).read_bytes())
             replacement = np.asarray(load_rgb(Path(job.images[0].path)), np.uint8)
-            return swapped(source, mask, replacement)
+            return swapped(source, mask, replacement, self._track(job, mask))
         return source
+
+    def _track(self, job: RenderJob, mask: NDArray[np.bool_]) -> list[tuple[float, float]]:
+        """The swap region's shift per output frame, tracked on a small grey copy."""
+        assert job.video is not None
+        out = job.output
+        scale = min(1.0, TRACK_SIDE_PX / max(out.width, out.height))
+        size = (max(8, round(out.width * scale)), max(8, round(out.height * scale)))
+        greys = [
+            u8(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY))
+            for frame in frames_at_rate(Path(job.video.path), *size, out.fps, out.frame_count)
+        ]
+        inside = np.asarray(
+            cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST), bool
+        )
+        # A keyframe index counts the source's own frames; map it to the output's 24 fps.
+        source_fps = job.video.frame_count / job.video.duration_s if job.video.frame_count else 24
+        start = min(len(greys) - 1, round(((job.spec.keyframe or 1) - 1) * out.fps / source_fps))
+        shifts = track_region(greys, max(0, start), inside)
+        return [(dx / scale, dy / scale) for dx, dy in shifts]
 
     def _fusion_frames(self, job: RenderJob, path: CameraPath) -> Iterator[Frame]:
         spec, out = job.spec, job.output
