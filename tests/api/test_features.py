@@ -625,3 +625,59 @@ def test_feature_generations_survive_a_restart(tmp_path: Path) -> None:
         assert [r["has_audio"] for r in results] == [True, False, True]
         assert api.balance() == before  # charged once, at submission
         api.close()
+
+
+def test_feature_limits_are_checked_by_probing_at_use(tmp_path: Path) -> None:
+    # The operator allows longer and larger uploads; each feature still holds to its own limits.
+    settings = make_settings(tmp_path / "d", media_max_duration_s=60, media_max_side_px=4000)
+    with running_server(settings) as server:
+        api = server.api(server.create_account())
+        long_clip = api.media_id(make_video(tmp_path / "long.mp4", 64, 64, 31))
+        wide_clip = api.media_id(make_video(tmp_path / "wide.mp4", 2000, 64, 1))
+        vp9_clip = api.media_id(
+            make_scene_video(tmp_path / "clip.webm", 160, 120, 1, codec="libvpx-vp9")
+        )
+        extend = {"prompt": "x", "model": "v5", "duration": 5, "quality": "360p"}
+        refused(
+            api,
+            "/openapi/v2/video/extend/generate",
+            {**extend, "video_media_id": long_clip},
+            400017,
+            "30 s",
+        )
+        refused(
+            api,
+            "/openapi/v2/video/sound_effect/generate",
+            {"video_media_id": wide_clip},
+            400017,
+            "1920 px",
+        )
+        refused(
+            api,
+            "/openapi/v2/video/mask/selection",
+            {"video_media_id": vp9_clip},
+            400017,
+            "H.264",
+        )
+        # VP9 is fine where no codec rule applies.
+        ok = api.post(
+            "/openapi/v2/video/restyle/generate", {"video_media_id": vp9_clip, "restyle_id": 23001}
+        )
+        assert ok["ErrCode"] == 0, ok
+        assert api.wait(ok["Resp"]["video_id"])["status"] == 1
+        long_audio = api.media_id(make_audio(tmp_path / "long.wav", 31))
+        refused(
+            api,
+            "/openapi/v2/video/lip_sync/generate",
+            {"video_media_id": vp9_clip, "audio_media_id": long_audio},
+            400017,
+            "audio_media_id",
+        )
+        refused(
+            api,
+            "/openapi/v2/video/sound_effect/generate",
+            {"video_media_id": vp9_clip, "sound_effect_content": "x" * 2049},
+            400017,
+            "sound_effect_content",
+        )
+        api.close()
