@@ -55,24 +55,48 @@ def swapped(
     shifts: Sequence[tuple[float, float]] = (),
 ) -> Iterator[Frame]:
     """Paint `replacement` (covered to the mask's bounding box) wherever the mask is set,
-    moved by `shifts[i]` pixels in frame i (see track_region) so it follows its object."""
-    weights: NDArray[np.float32] | None = None
-    patch: NDArray[np.float32] | None = None
+    moved by `shifts[i]` pixels in frame i (see track_region) so it follows its object.
+    Only the region's bounding box is blended, so the cost follows the region's size."""
+    layer: _Layer | None = None
     for index, frame in enumerate(frames):
-        height, width = frame.shape[:2]
-        if weights is None:
-            weights = feathered(mask, width, height)
-            patch = _fill_box(replacement, weights[..., 0] > 0.5, width, height)
-        assert patch is not None
-        frame_weights, frame_patch = weights, patch
+        if layer is None:
+            layer = _Layer(mask, replacement, frame.shape[1], frame.shape[0])
         dx, dy = shifts[index] if index < len(shifts) else (0.0, 0.0)
-        if dx or dy:
-            move = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
-            frame_weights = np.asarray(
-                cv2.warpAffine(weights[..., 0], move, (width, height)), np.float32
-            )[..., None]
-            frame_patch = np.asarray(cv2.warpAffine(patch, move, (width, height)), np.float32)
-        yield u8(frame.astype(np.float32) * (1 - frame_weights) + frame_patch * frame_weights)
+        yield layer.paint(frame, round(dx), round(dy))
+
+
+class _Layer:
+    """The feathered region and its painted image, cut to their bounding box."""
+
+    def __init__(self, mask: NDArray[np.bool_], image: Frame, width: int, height: int) -> None:
+        weights = feathered(mask, width, height)
+        patch = _fill_box(image, weights[..., 0] > 0.5, width, height)
+        ys, xs = np.nonzero(weights[..., 0] > 0.004)
+        self.empty = len(xs) == 0
+        if self.empty:
+            return
+        self.x0, self.y0 = int(xs.min()), int(ys.min())
+        x1, y1 = int(xs.max()) + 1, int(ys.max()) + 1
+        self.weights = weights[self.y0 : y1, self.x0 : x1]
+        self.patch = patch[self.y0 : y1, self.x0 : x1]
+
+    def paint(self, frame: Frame, dx: int, dy: int) -> Frame:
+        if self.empty:
+            return frame
+        height, width = frame.shape[:2]
+        box_h, box_w = self.weights.shape[:2]
+        x0, y0 = self.x0 + dx, self.y0 + dy
+        # Clip the moved box to the frame.
+        cx0, cy0 = max(0, x0), max(0, y0)
+        cx1, cy1 = min(width, x0 + box_w), min(height, y0 + box_h)
+        if cx0 >= cx1 or cy0 >= cy1:
+            return frame
+        weights = self.weights[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+        patch = self.patch[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+        out = np.array(frame, copy=True)
+        region = out[cy0:cy1, cx0:cx1].astype(np.float32)
+        out[cy0:cy1, cx0:cx1] = u8(region * (1 - weights) + patch * weights)
+        return out
 
 
 def track_region(
@@ -83,7 +107,7 @@ def track_region(
     Frame to frame (small steps that optical flow follows well), forwards and backwards from the
     start: the median DIS flow over the region where it is now, accumulated.
     """
-    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
     height, width = inside.shape
     shifts = [(0.0, 0.0)] * len(greys)
     region = inside.astype(np.uint8)
