@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # PixVerse runs an effect template only after the account activated it (500070 otherwise).
     templates_require_activation: bool = True
     preview_caption: bool = False
+    # Lip-sync TTS voice: "synth" (built in) or "espeak" (real words; needs espeak-ng installed).
+    tts_engine: Literal["synth", "espeak"] = "synth"
 
     # -- webhooks (delivered on terminal status; retried after each delay, then given up)
     webhook_retry_delays_s: Annotated[list[float], NoDecode] = Field(

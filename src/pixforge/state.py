@@ -20,6 +20,7 @@ from pixforge.domain.rules import (
 from pixforge.domain.spec import Mode
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview.edits import restyle_cover
+from pixforge.engines.preview.voice import espeak_available
 from pixforge.engines.registry import build_engine
 from pixforge.media.encode import EncoderSettings
 from pixforge.media.fetch import FetchLimits
@@ -134,10 +135,13 @@ class AppState:
         )
         moderation = load_moderation(settings)
         templates = load_templates(settings)
+        if settings.tts_engine == "espeak" and not espeak_available():
+            raise ValueError("PIXFORGE_TTS_ENGINE=espeak needs the espeak-ng program on PATH")
         engine_config = EngineConfig(
             encoder=encoder,
             templates=templates,
             caption=settings.preview_caption,
+            tts_engine=settings.tts_engine,
             diffusers=diffusers_options(settings) if settings.engine == "diffusers" else None,
         )
         owner = new_owner_id()

@@ -25,6 +25,7 @@ class EngineConfig:
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
     templates: Mapping[int, Template] = field(default_factory=dict)
     caption: bool = False
+    tts_engine: str = "synth"  # "synth" or "espeak" (see engines/preview/voice.py)
     diffusers: DiffusersOptions | None = None
 
 

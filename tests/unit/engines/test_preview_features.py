@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -22,11 +23,14 @@ from pixforge.domain.spec import (
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview.edits import grade, restyle_cover
 from pixforge.engines.preview.engine import PreviewEngine
-from pixforge.engines.preview.voice import loudness_per_frame, speak
+from pixforge.engines.preview.voice import espeak_available, loudness_per_frame, speak, voice
 from pixforge.media.encode import AUDIO_RATE_HZ
+from pixforge.media.probe import probe
 from pixforge.media.segment import find_face, segment
 from pixforge.media.video import decode_audio
+from pixforge.state import AppState
 from tests.support.media import decode_frames, make_scene_video, make_video, psnr
+from tests.support.server import make_settings, running_server
 
 
 def dominant_hz(samples: np.ndarray) -> float:
@@ -168,3 +172,54 @@ def test_swap_follows_a_moving_object(tmp_path: Path) -> None:
     yellow = (last[..., 0] > 200) & (last[..., 1] > 180) & (last[..., 2] < 100)
     assert yellow[disc(1.0)].mean() > 0.7  # the swap moved with the disc
     assert yellow[disc(0.0) & ~disc(1.0)].mean() < 0.1  # and left its first place
+
+
+@pytest.fixture
+def espeak() -> None:
+    """espeak-ng is installed by .ci/run; on a developer machine without it, skip."""
+    if not espeak_available():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install espeak-ng (.ci/run does)")
+        pytest.skip("espeak-ng is not installed")
+
+
+@pytest.mark.usefixtures("espeak")
+def test_espeak_voice_fits_the_predicted_length() -> None:
+    text = "Good evening. Here is the news, read by a real text to speech engine."
+    samples = voice(text, "1", 0, "espeak")
+    assert len(samples) == round(tts_seconds(text) * AUDIO_RATE_HZ)
+    assert np.array_equal(samples, voice(text, "1", 0, "espeak"))  # deterministic
+    loudness = loudness_per_frame(samples, 24, round(tts_seconds(text) * 24))
+    assert (loudness > 0.2).mean() > 0.5  # speech most of the time, not padding
+    other = voice(text, "2", 0, "espeak")
+    assert not np.array_equal(samples, other)  # another speaker, another voice
+    tricky = voice("-v --help", "Auto", 0, "espeak")  # text that looks like options
+    assert float(np.abs(tricky).max()) > 0.1
+
+
+@pytest.mark.usefixtures("espeak")
+def test_espeak_engine_in_the_server(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "d", tts_engine="espeak")
+    with running_server(settings) as server:
+        api = server.api(server.create_account())
+        media_id = api.media_id(make_scene_video(tmp_path / "c.mp4", 320, 240, 1))
+        text = "Hello from espeak."
+        answer = api.post(
+            "/openapi/v2/video/lip_sync/generate",
+            {
+                "video_media_id": media_id,
+                "lip_sync_tts_speaker_id": "3",
+                "lip_sync_tts_content": text,
+            },
+        )
+        result = api.wait(answer["Resp"]["video_id"])
+        assert result["status"] == 1 and result["has_audio"] is True
+        path = api.download(result["url"], tmp_path / "spoken.mp4")
+        assert probe(path).duration_s == pytest.approx(tts_seconds(text), abs=0.1)
+        api.close()
+
+
+def test_espeak_engine_needs_the_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ValueError, match="espeak-ng"):
+        AppState.build(make_settings(tmp_path / "d", tts_engine="espeak"))

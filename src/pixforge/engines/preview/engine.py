@@ -35,7 +35,7 @@ from pixforge.engines.preview.overlay import Patch, caption, watermark
 from pixforge.engines.preview.scene import SceneParams, scene_frames
 from pixforge.engines.preview.styles import STYLES
 from pixforge.engines.preview.transition import transition_frames
-from pixforge.engines.preview.voice import loudness_per_frame, moving_mouth, speak
+from pixforge.engines.preview.voice import loudness_per_frame, moving_mouth, voice
 from pixforge.media.encode import AUDIO_RATE_HZ, VideoEncoder, prefetched
 from pixforge.media.images import cover, load_rgb
 from pixforge.media.segment import read_mask
@@ -88,7 +88,7 @@ class PreviewEngine:
                 if voice is None:
                     raise ValueError("the audio upload has no audio track")
             else:
-                voice = speak(spec.lip_sync_tts_content, spec.lip_sync_tts_speaker_id, job.seed)
+                voice = self._voice(spec.lip_sync_tts_content, spec.lip_sync_tts_speaker_id, job)
             return fit_length(voice, length)
         if spec.mode is Mode.SOUND_EFFECT:
             prompt = job.video.prompt if job.video is not None else ""
@@ -100,12 +100,15 @@ class PreviewEngine:
             keep = spec.original_sound if spec.mode is Mode.SWAP else True
             return fit_length(original, length) if keep and original is not None else None
         if spec.lip_sync_switch and spec.lip_sync_tts_content:
-            voice = speak(spec.lip_sync_tts_content, spec.lip_sync_tts_speaker_id, job.seed)
+            voice = self._voice(spec.lip_sync_tts_content, spec.lip_sync_tts_speaker_id, job)
             return fit_length(voice, length)
         if spec.sound_effect_switch:
             content = spec.sound_effect_content or (template.prompt if template else spec.prompt)
             return fit_length(synthesize(content, job.seed, out.duration_s), length)
         return None
+
+    def _voice(self, text: str, speaker_id: str, job: RenderJob) -> Samples:
+        return voice(text, speaker_id or "Auto", job.seed, self.config.tts_engine)
 
     def close(self) -> None:
         """Nothing to release: the preview engine holds no model."""
