@@ -567,6 +567,32 @@ def generate_swap(
         )
 
 
+@generate_app.command("mimic")
+def generate_mimic(
+    video: VideoArg,
+    image: Annotated[str, typer.Option(help="The character: path, URL or img_id")],
+    quality: Annotated[str, typer.Option(help="360p, 540p or 720p")] = "540p",
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Motion control: the image's character moves like the video's subject."""
+    character = _image_source(image)
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        _run(
+            client,
+            lambda: client.mimic(character, **source, quality=quality),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+        )
+
+
 def speakers(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
     """List the TTS speakers for lip sync."""
     with _client(base_url, api_key) as client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Any
@@ -681,3 +682,66 @@ def test_feature_limits_are_checked_by_probing_at_use(tmp_path: Path) -> None:
             "sound_effect_content",
         )
         api.close()
+
+
+# -- mimic
+
+
+def subject_png(width: int, height: int) -> bytes:
+    """A character: a warm figure (head and body) on a plain blue backdrop."""
+    canvas = Image.new("RGB", (width, height), (40, 70, 140))
+    pixels = np.asarray(canvas).copy()
+    y, x = np.mgrid[0:height, 0:width]
+    pixels[
+        ((x - width / 2) / (width * 0.12)) ** 2 + ((y - height * 0.3) / (height * 0.12)) ** 2 < 1
+    ] = (
+        230,
+        180,
+        140,
+    )
+    pixels[(abs(x - width / 2) < width * 0.14) & (y > height * 0.42) & (y < height * 0.85)] = (
+        200,
+        60,
+        50,
+    )
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_mimic_moves_the_character_like_the_reference(
+    api: Api, tmp_path: Path, clip: tuple[int, Path]
+) -> None:
+    media_id, _ = clip  # a disc moving from 30% to 70% of the width
+    character = api.image_id(subject_png(480, 360))
+    answer = submit(
+        api,
+        "/openapi/v2/video/mimic/generate",
+        {"video_media_id": media_id, "img_id": character, "quality": "360p"},
+    )
+    assert answer["credits"] == answer["credit"] == 9 * 2  # 9 per second at 360p
+    result = api.wait(answer["video_id"])
+    assert result["status"] == 1 and (result["outputWidth"], result["outputHeight"]) == (480, 360)
+    frames = decode_frames(fetch(api, result, tmp_path, "mimic"))
+    assert len(frames) == 48
+
+    def body_x(frame: np.ndarray) -> float:
+        red = (frame[..., 0] > 150) & (frame[..., 1] < 110) & (frame[..., 2] < 100)
+        return float(np.nonzero(red)[1].mean())
+
+    moved = body_x(frames[-1]) - body_x(frames[0])
+    assert moved == pytest.approx(0.4 * 480, rel=0.25)  # the disc crossed 40% of the width
+
+
+def test_mimic_rules(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None:
+    media_id, _ = clip
+    path = "/openapi/v2/video/mimic/generate"
+    character = api.image_id(subject_png(320, 240))
+    body = {"video_media_id": media_id, "img_id": character, "quality": "540p"}
+    refused(api, path, {**body, "quality": "1080p"}, 400017, "quality")
+    refused(api, path, {**body, "img_id": None}, 400011, "img_id")
+    plain = api.image_id(image_bytes(320, 240, colour=(90, 90, 90)))
+    refused(api, path, {**body, "img_id": plain}, 701002, "img_id")
+    still = api.media_id(make_video(tmp_path / "flat.mp4", 160, 120, 1))
+    refused(api, path, {**body, "video_media_id": still}, 701003, "reference video")
+    assert spent(api) == 0

@@ -135,6 +135,7 @@ def test_image_id_argument(live: LiveServer) -> None:
 
 
 CLIP = str(ROOT / "docs" / "examples" / "clip.mp4")
+PERSON = str(ROOT / "docs" / "examples" / "person.png")
 
 
 def generated(live: LiveServer, *args: str) -> dict[str, object]:
@@ -190,6 +191,8 @@ def test_feature_commands(live: LiveServer, tmp_path: Path) -> None:
         "360p",
     )
     assert swapped["status"] == 1
+    mimic = generated(live, "mimic", CLIP, "--image", PERSON, "--quality", "360p")
+    assert mimic["status"] == 1
     speakers = live.cli("speakers", *auth(live))
     assert "Auto: Auto" in speakers.stdout
     bad = live.cli("generate", "multi-transition", DAY, NIGHT, "--durations", "1,2", *auth(live))

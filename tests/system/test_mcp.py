@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DAY = str(ROOT / "docs" / "examples" / "landscape.jpg")
 NIGHT = str(ROOT / "docs" / "examples" / "landscape-night.jpg")
 CLIP = str(ROOT / "docs" / "examples" / "clip.mp4")
+PERSON = str(ROOT / "docs" / "examples" / "person.png")
 
 
 def test_schema_enums_match_the_validation_tables() -> None:
@@ -56,6 +57,7 @@ async def _exercise(session: ClientSession) -> dict[str, Any]:
         "swap_video",
         "get_tts_speakers",
         "list_restyles",
+        "mimic_video",
     }
     schema = tools["text_to_video"].input_schema["properties"]
     assert schema["quality"]["enum"] == ["360p", "540p", "720p", "1080p"]
@@ -134,7 +136,8 @@ async def _exercise_features(session: ClientSession, call: Any, video_id: int) -
             },
         )
     )
-    assert [d["status"] for d in done] == [1] * 7
+    done.append(await call("mimic_video", {"video": media, "image": PERSON, "quality": "360p"}))
+    assert [d["status"] for d in done] == [1] * 8
     assert [d["has_audio"] for d in done][1:3] == [True, True]
     wrong = await session.call_tool(
         "multi_transition_video", {"images": [DAY, NIGHT], "durations": []}

@@ -16,6 +16,7 @@ from tests.support.server import free_port
 from tests.system.conftest import LiveServer
 
 pytestmark = pytest.mark.system
+PERSON = Path(__file__).resolve().parents[2] / "docs" / "examples" / "person.png"
 
 
 @pytest.fixture
@@ -267,9 +268,23 @@ def test_feature_methods(client: sdk.Client, tmp_path: Path) -> None:
             quality="360p",
         ),
     ]
+    ids.append(client.mimic(PERSON, media_id=clip.media_id, quality="360p"))
     results = [client.wait(i, timeout_s=120) for i in ids]
     assert all(r.succeeded for r in results)
-    assert [r.has_audio for r in results] == [False, True, True, True, False, False, False, False]
+    assert [r.has_audio for r in results] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+    with pytest.raises(sdk.InvalidRequestError) as refused:
+        client.mimic(image_bytes(200, 200, colour=(9, 9, 9)), media_id=clip.media_id)
+    assert refused.value.err_code == 701002
     with pytest.raises(sdk.InvalidRequestError, match="restyle_id or restyle_prompt"):
         client.restyle(media_id=clip.media_id)
     with pytest.raises(sdk.InvalidRequestError, match="img_id"):

@@ -29,7 +29,10 @@ PixforgeError
 ├── TemplateNotActivatedError      500070
 ├── TemplateQualityError           500071
 ├── InsufficientCreditsError       500090
-└── InternalError                  500100 (HTTP 500)
+├── InternalError                  500100 (HTTP 500)
+└── MimicInputError
+    ├── MimicSubjectError          701002 mimic image without a clear subject
+    └── MimicMotionError           701003 mimic video without a clear moving subject
 """
 
 from __future__ import annotations
@@ -167,3 +170,15 @@ class InsufficientCreditsError(PixforgeError):
 class InternalError(PixforgeError):
     err_code = 500100
     http_status = 500
+
+
+class MimicInputError(PixforgeError):
+    err_code = 701002
+
+
+class MimicSubjectError(MimicInputError):
+    err_code = 701002
+
+
+class MimicMotionError(MimicInputError):
+    err_code = 701003

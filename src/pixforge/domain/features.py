@@ -33,6 +33,7 @@ MULTI_TRANSITION_FRAMES = (2, 7)
 MULTI_TRANSITION_TOTAL_S = 30
 
 SWAP_QUALITIES = ("360p", "540p", "720p")
+MIMIC_QUALITIES = SWAP_QUALITIES
 SWAP_CODECS = ("h264", "hevc")
 TTS_MAX_CHARS = 200
 RESTYLE_PROMPT_MAX_CHARS = 2048
@@ -54,6 +55,7 @@ SOURCE_LIMITS: Mapping[Mode, SourceLimits] = {
     Mode.SOUND_EFFECT: SourceLimits(30),
     Mode.RESTYLE: SourceLimits(16),
     Mode.SWAP: SourceLimits(30, codecs=SWAP_CODECS),
+    Mode.MIMIC: SourceLimits(30, max_bytes=100 * MB),
 }
 AUDIO_LIMITS = SourceLimits(30)
 
@@ -96,7 +98,7 @@ def validate(
 ) -> ModelRules | None:
     """Raise the first broken rule; return the model's rules for model-based modes."""
     _check_seed_and_webhook(spec)
-    if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP):
+    if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP, Mode.MIMIC):
         _check_one_source(spec)
         _check_edit(spec)
         return None
@@ -172,15 +174,21 @@ def _check_edit(spec: GenerationSpec) -> None:
             raise MissingParameterError("keyframe_id is required")
         if not spec.mask_id:
             raise MissingParameterError("mask_id is required")
-        if not spec.image_ids:
-            raise MissingParameterError("img_id is required")
-        if not spec.quality:
-            raise MissingParameterError("quality is required")
-        if spec.quality not in SWAP_QUALITIES:
-            raise InvalidParameterError(
-                f"quality: {spec.quality!r} is not allowed for swap; allowed: "
-                f"{', '.join(SWAP_QUALITIES)}"
-            )
+        _check_image_and_quality(spec, SWAP_QUALITIES)
+    elif spec.mode is Mode.MIMIC:
+        _check_image_and_quality(spec, MIMIC_QUALITIES)
+
+
+def _check_image_and_quality(spec: GenerationSpec, qualities: tuple[str, ...]) -> None:
+    if not spec.image_ids:
+        raise MissingParameterError("img_id is required")
+    if not spec.quality:
+        raise MissingParameterError("quality is required")
+    if spec.quality not in qualities:
+        raise InvalidParameterError(
+            f"quality: {spec.quality!r} is not allowed for {spec.mode.value}; allowed: "
+            f"{', '.join(qualities)}"
+        )
 
 
 def _check_lip_sync(spec: GenerationSpec) -> None:
@@ -306,6 +314,12 @@ def output_format(
         return OutputFormat(width, height, FPS, spec.duration_s * FPS)
     if spec.mode is Mode.SWAP:
         ratio = _clamped(Fraction(source.width, source.height))
+        width, height = rules.frame_size(spec.quality, ratio)
+        return OutputFormat(width, height, FPS, frames_for(source.duration_s))
+    if spec.mode is Mode.MIMIC:
+        # The character image frames the video; the reference video sets its length.
+        assert first_image_size is not None
+        ratio = _clamped(Fraction(*first_image_size))
         width, height = rules.frame_size(spec.quality, ratio)
         return OutputFormat(width, height, FPS, frames_for(source.duration_s))
     # Lip sync, sound effect and restyle keep the source's picture size.

@@ -19,11 +19,12 @@ class Mode(StrEnum):
     RESTYLE = "restyle"
     MULTI_TRANSITION = "multi_transition"
     SWAP = "swap"
+    MIMIC = "mimic"
 
 
 # Modes that take an existing video (a finished generation or an uploaded video) as input.
 VIDEO_INPUT_MODES = frozenset(
-    {Mode.EXTEND, Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP}
+    {Mode.EXTEND, Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP, Mode.MIMIC}
 )
 
 

@@ -404,6 +404,20 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             )
             return await finish(api, video_id, wait, timeout_s)
 
+    @server.tool(
+        description="Motion control: the image's character moves like the video's subject."
+    )
+    async def mimic_video(
+        video: VideoRef,
+        image: ImageRef,
+        quality: SwapQuality = "540p",
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            video_id = await api.mimic(_image(image), **await source(api, video), quality=quality)
+            return await finish(api, video_id, wait, timeout_s)
+
     @server.tool(description="The TTS speakers lip_sync_video can use.")
     async def get_tts_speakers() -> list[dict[str, Any]]:
         async with client() as api:

@@ -78,9 +78,18 @@ def segment(frame: NDArray[np.uint8]) -> list[Region]:
     face = find_face(frame)
     regions: list[Region] = []
     taken = np.zeros((height, width), bool)
+    background_colour = _mean_colour(small, foreground == 0)
     for label in order[:MAX_OBJECTS]:
         if stats[label, cv2.CC_STAT_AREA] < MIN_REGION_SHARE * sh * sw:
             break
+        # A "region" the colour of its surroundings is GrabCut's guess on a plain frame.
+        colour = _mean_colour(small, labels == label)
+        if (
+            colour is not None
+            and background_colour is not None
+            and np.linalg.norm(colour - background_colour) < 12
+        ):
+            continue
         full = cv2.resize(
             (labels == label).astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST
         ).astype(bool)
@@ -89,6 +98,17 @@ def segment(frame: NDArray[np.uint8]) -> list[Region]:
         taken |= full
     regions.append(Region("background", ~taken))
     return regions
+
+
+def _mean_colour(frame: NDArray[np.uint8], where: NDArray[np.bool_]) -> NDArray[np.float64] | None:
+    if not where.any():
+        return None
+    return np.asarray(frame[where].mean(axis=0), np.float64)
+
+
+def has_subject(frame: NDArray[np.uint8]) -> bool:
+    """Whether anything stands out from the background (mimic's subject checks)."""
+    return any(region.name != "background" for region in segment(frame))
 
 
 def mask_png(region: Region) -> bytes:

@@ -50,6 +50,7 @@ from pixforge.sdk._models import (
     LipSyncRequest,
     MaskSelection,
     MaskSelectionRequest,
+    MimicRequest,
     MultiTransitionRequest,
     RestyleEffect,
     RestyleRequest,
@@ -205,6 +206,7 @@ RESTYLE = "/openapi/v2/video/restyle/generate"
 MULTI_TRANSITION = "/openapi/v2/video/multi_transition/generate"
 MASK_SELECTION = "/openapi/v2/video/mask/selection"
 SWAP = "/openapi/v2/video/swap/generate"
+MIMIC = "/openapi/v2/video/mimic/generate"
 TTS_LIST = "/openapi/v2/video/lip_sync/tts_list"
 RESTYLE_LIST = "/openapi/v2/video/restyle/list"
 
@@ -496,6 +498,24 @@ class Client:
         )
         return self._generate(SWAP, request.body())
 
+    def mimic(
+        self,
+        image: int | ImageSource,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        quality: str = "540p",
+    ) -> int:
+        """Motion control: the image's character moves as the reference video's subject."""
+        request = _request(
+            MimicRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            img_id=self.image_id(image),
+            quality=quality,
+        )
+        return self._generate(MIMIC, request.body())
+
     def tts_speakers(self, page_num: int = 1, page_size: int = 30) -> list[Speaker]:
         resp = self._call("GET", TTS_LIST, params=_page(page_num, page_size))
         return [Speaker.model_validate(item) for item in resp["data"]]
@@ -751,6 +771,23 @@ class AsyncClient:
             original_sound_switch=keep_original_sound,
         )
         return await self._generate(SWAP, request.body())
+
+    async def mimic(
+        self,
+        image: int | ImageSource,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        quality: str = "540p",
+    ) -> int:
+        request = _request(
+            MimicRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            img_id=await self.image_id(image),
+            quality=quality,
+        )
+        return await self._generate(MIMIC, request.body())
 
     async def tts_speakers(self, page_num: int = 1, page_size: int = 30) -> list[Speaker]:
         resp = await self._call("GET", TTS_LIST, params=_page(page_num, page_size))

@@ -3,7 +3,7 @@
 PixverseError                      any failure; .err_code, .message, .trace_id
 ├── APIError                       the server answered with a non-zero ErrCode
 │   ├── AuthenticationError        10001–10005 (missing, unknown, disabled, expired key)
-│   ├── InvalidRequestError        400xxx (missing, mistyped or invalid parameters)
+│   ├── InvalidRequestError        400xxx (missing, mistyped or invalid parameters), 701002/701003
 │   │   └── ImageNotFoundError     400032
 │   ├── ImageRejectedError         500030–500042, 500052, 500054 (upload refused)
 │   ├── ConcurrencyLimitError      500044
@@ -113,6 +113,9 @@ _EXACT: dict[int, type[APIError]] = {
     500071: TemplateError,
     500090: InsufficientCreditsError,
     500100: ServerError,
+    # Mimic's input checks (no clear subject in the image / in the video): the request's fault.
+    701002: InvalidRequestError,
+    701003: InvalidRequestError,
 }
 _IMAGE_CODES = frozenset({500030, 500031, 500032, 500033, 500041, 500042, 500052, 500054})
 

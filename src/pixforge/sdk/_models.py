@@ -132,6 +132,11 @@ class SwapRequest(_SourceRequest):
     original_sound_switch: bool | None = None
 
 
+class MimicRequest(_SourceRequest):
+    img_id: int
+    quality: str = "540p"
+
+
 class MaskSelectionRequest(_SourceRequest):
     keyframe_id: int | None = None
 

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 LAUNCH_MODES = frozenset({Mode.TEXT, Mode.IMAGE, Mode.TRANSITION})
 IMAGE_MODES = frozenset(
-    {Mode.IMAGE, Mode.TRANSITION, Mode.FUSION, Mode.MULTI_TRANSITION, Mode.SWAP}
+    {Mode.IMAGE, Mode.TRANSITION, Mode.FUSION, Mode.MULTI_TRANSITION, Mode.SWAP, Mode.MIMIC}
 )
 
 
@@ -247,6 +247,9 @@ class GenerationService:
                     audio_s = features.tts_seconds(spec.lip_sync_tts_content)
             if spec.mode is Mode.SWAP:
                 self._check_mask(conn, caller, spec)
+            if spec.mode is Mode.MIMIC:
+                assert source is not None
+                inputs.check_mimic_subjects(conn, self.blobs, spec.image_ids[0], source)
         if spec.mode in LAUNCH_MODES:
             assert model_rules is not None
             duration_s = rules.effective_duration_s(spec, self.templates)

@@ -6,11 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from pixforge.domain import features
-from pixforge.domain.errors import InvalidParameterError
+from pixforge.domain.errors import (
+    InvalidParameterError,
+    MimicMotionError,
+    MimicSubjectError,
+    UnknownImageError,
+)
 from pixforge.domain.spec import Mode, SourceVideo
 from pixforge.domain.status import VideoStatus
+from pixforge.media.images import load_rgb
 from pixforge.media.probe import ProbeError, probe
+from pixforge.media.segment import has_subject
+from pixforge.media.video import frame_at
 from pixforge.storage.base import BlobStore
 from pixforge.store import generations as generation_repo
 from pixforge.store import uploads as upload_repo
@@ -97,3 +107,21 @@ def source_audio(conn: Connection, blobs: BlobStore, account_id: int, media_id: 
     duration_s = float(upload.duration_s or 0.0)
     features.check_audio("audio_media_id", duration_s, file.size_bytes)
     return SourceAudio(blobs.path(file.storage_key), duration_s)
+
+
+def check_mimic_subjects(
+    conn: Connection, blobs: BlobStore, image_id: int, source: SourceVideo
+) -> None:
+    """Mimic needs a clear subject in the character image (701002) and in the reference
+    video's first frame (701003); both are looked for with the swap segmentation."""
+    upload = upload_repo.get_upload(conn, image_id)
+    file = upload_repo.get_file(conn, upload.file_token) if upload else None
+    if file is None:
+        raise UnknownImageError(f"img_id: image {image_id} does not exist")
+    image = np.asarray(load_rgb(blobs.path(file.storage_key)), np.uint8)
+    if not has_subject(image):
+        raise MimicSubjectError(
+            "img_id: the image has no clear subject (a person or an animal) to animate"
+        )
+    if not has_subject(frame_at(Path(source.path), 0)):
+        raise MimicMotionError("the reference video has no clear subject whose motion to copy")

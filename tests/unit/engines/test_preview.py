@@ -90,6 +90,8 @@ def render(tmp_path_factory: pytest.TempPathFactory, images: dict[str, ImageRef]
         elif mode is Mode.SWAP:
             refs = (images["night"],)
             mask_path = str(inputs["mask"])
+        elif mode is Mode.MIMIC:
+            refs = (images["day"],)
         elif mode is Mode.FUSION:
             refs = (images["day"], images["night"])
             fields.update(

@@ -1,5 +1,5 @@
 """Routes: the feature endpoints (extend, lip sync, sound effect, fusion, restyle,
-multi-transition, swap mask selection and swap)."""
+multi-transition, swap mask selection and swap, mimic)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pixforge.api.v2.schemas.features import (
     MaskInfo,
     MaskSelectionRequest,
     MaskSelectionResponse,
+    MimicRequest,
     MultiTransitionRequest,
     RestyleRequest,
     SoundEffectRequest,
@@ -37,6 +38,7 @@ RestyleBody = Annotated[RestyleRequest, Depends(json_body(RestyleRequest))]
 MultiBody = Annotated[MultiTransitionRequest, Depends(json_body(MultiTransitionRequest))]
 MaskBody = Annotated[MaskSelectionRequest, Depends(json_body(MaskSelectionRequest))]
 SwapBody = Annotated[SwapRequest, Depends(json_body(SwapRequest))]
+MimicBody = Annotated[MimicRequest, Depends(json_body(MimicRequest))]
 
 
 def _submitted(
@@ -132,6 +134,17 @@ def swap(
     trace_id: TraceIdDep,
     fingerprint: FingerprintDep,
     body: SwapBody,
+) -> dict[str, Any]:
+    return _submitted(state, caller, trace_id, fingerprint, body.to_spec(), with_credits=True)
+
+
+@router.post("/video/mimic/generate")
+def mimic(
+    state: StateDep,
+    caller: CallerDep,
+    trace_id: TraceIdDep,
+    fingerprint: FingerprintDep,
+    body: MimicBody,
 ) -> dict[str, Any]:
     return _submitted(state, caller, trace_id, fingerprint, body.to_spec(), with_credits=True)
 

@@ -60,17 +60,31 @@ def swapped(
     layer: _Layer | None = None
     for index, frame in enumerate(frames):
         if layer is None:
-            layer = _Layer(mask, replacement, frame.shape[1], frame.shape[0])
+            height, width = frame.shape[:2]
+            weights = feathered(mask, width, height)
+            layer = _Layer(weights, _fill_box(replacement, weights[..., 0] > 0.5, width, height))
         dx, dy = shifts[index] if index < len(shifts) else (0.0, 0.0)
         yield layer.paint(frame, round(dx), round(dy))
 
 
-class _Layer:
-    """The feathered region and its painted image, cut to their bounding box."""
+def mimicked(
+    image: Frame, subject: NDArray[np.bool_], shifts: Sequence[tuple[float, float]]
+) -> Iterator[Frame]:
+    """The image's subject lifted off a repaired background and moved by `shifts[i]` in
+    frame i (the reference video's subject motion, scaled to this frame)."""
+    height, width = image.shape[:2]
+    weights = feathered(subject, width, height)
+    hole = cv2.dilate(subject.astype(np.uint8) * 255, np.ones((9, 9), np.uint8))
+    plate = u8(cv2.inpaint(image, hole, 5, cv2.INPAINT_TELEA))
+    layer = _Layer(weights, image.astype(np.float32))
+    for dx, dy in shifts:
+        yield layer.paint(plate, round(dx), round(dy))
 
-    def __init__(self, mask: NDArray[np.bool_], image: Frame, width: int, height: int) -> None:
-        weights = feathered(mask, width, height)
-        patch = _fill_box(image, weights[..., 0] > 0.5, width, height)
+
+class _Layer:
+    """A feathered region and the pixels painted through it, cut to their bounding box."""
+
+    def __init__(self, weights: NDArray[np.float32], patch: NDArray[np.float32]) -> None:
         ys, xs = np.nonzero(weights[..., 0] > 0.004)
         self.empty = len(xs) == 0
         if self.empty:
@@ -97,6 +111,33 @@ class _Layer:
         region = out[cy0:cy1, cx0:cx1].astype(np.float32)
         out[cy0:cy1, cx0:cx1] = u8(region * (1 - weights) + patch * weights)
         return out
+
+
+def motion_track(greys: Sequence[NDArray[np.uint8]]) -> list[tuple[float, float]]:
+    """Where the moving subject of a clip is, relative to frame 0: the centroid of the pixels
+    that differ from the clip's temporal median (its still background), frame by frame.
+    A frame where nothing moves keeps the previous position."""
+    if not greys:
+        return []
+    background = np.median(np.stack(greys), axis=0).astype(np.int16)
+    kernel = np.ones((3, 3), np.uint8)
+    minimum = 0.002 * greys[0].size
+    centres: list[tuple[float, float] | None] = []
+    for grey in greys:
+        moving = (np.abs(grey.astype(np.int16) - background) > 25).astype(np.uint8)
+        moving = cv2.morphologyEx(moving, cv2.MORPH_OPEN, kernel)
+        ys, xs = np.nonzero(moving)
+        centres.append((float(xs.mean()), float(ys.mean())) if len(xs) >= minimum else None)
+    known = next((c for c in centres if c is not None), None)
+    if known is None:
+        return [(0.0, 0.0)] * len(greys)
+    origin = centres[0] or known
+    shifts: list[tuple[float, float]] = []
+    last = origin
+    for centre in centres:
+        last = centre or last
+        shifts.append((last[0] - origin[0], last[1] - origin[1]))
+    return shifts
 
 
 def track_region(

@@ -26,6 +26,8 @@ from pixforge.engines.preview.camera import CameraPath, camera_frames, moving_ca
 from pixforge.engines.preview.edits import (
     chained_transitions,
     fused,
+    mimicked,
+    motion_track,
     restyled,
     subject_cutout,
     swapped,
@@ -38,7 +40,7 @@ from pixforge.engines.preview.transition import transition_frames
 from pixforge.engines.preview.voice import loudness_per_frame, moving_mouth, voice
 from pixforge.media.encode import AUDIO_RATE_HZ, VideoEncoder, prefetched
 from pixforge.media.images import cover, load_rgb
-from pixforge.media.segment import read_mask
+from pixforge.media.segment import read_mask, segment
 from pixforge.media.video import decode_audio, fit_length, frames_at_rate, last_frame
 
 Frame = NDArray[np.uint8]
@@ -161,6 +163,8 @@ class PreviewEngine:
         if spec.mode is Mode.FUSION:
             return self._fusion_frames(job, path)
         assert job.video is not None
+        if spec.mode is Mode.MIMIC:
+            return self._mimic_frames(job)
         source = frames_at_rate(
             Path(job.video.path),
             out.width,
@@ -180,18 +184,47 @@ class PreviewEngine:
             return swapped(source, mask, replacement, self._track(job, mask))
         return source
 
-    def _track(self, job: RenderJob, mask: NDArray[np.bool_]) -> list[tuple[float, float]]:
-        """The swap region's shift per output frame, tracked on a small grey copy."""
+    def _mimic_frames(self, job: RenderJob) -> Iterator[Frame]:
+        """The character image's subject moves as the reference video's subject does."""
         assert job.video is not None
         out = job.output
-        scale = min(1.0, TRACK_SIDE_PX / max(out.width, out.height))
-        size = (max(8, round(out.width * scale)), max(8, round(out.height * scale)))
+        image = cover(load_rgb(Path(job.images[0].path)), out.width, out.height)
+        subjects = [r for r in segment(image) if r.name != "background"]
+        if not subjects:
+            raise ValueError("the character image has no subject to animate")
+        # The reference's motion, measured in its own frame so it reads the same at any size.
+        reference = (job.video.width, job.video.height)
+        greys, _ = self._greys(job, reference)
+        # Shifts are in the small grey frame: as fractions of it, applied to the output.
+        scale_x, scale_y = out.width / greys[0].shape[1], out.height / greys[0].shape[0]
+        moves = [(dx * scale_x, dy * scale_y) for dx, dy in motion_track(greys)]
+        return mimicked(image, subjects[0].mask, moves)
+
+    def _greys(
+        self, job: RenderJob, frame_size: tuple[int, int]
+    ) -> tuple[list[NDArray[np.uint8]], float]:
+        """A small grey copy of the source at the output's rate, and its scale."""
+        assert job.video is not None
+        out = job.output
+        width, height = frame_size
+        scale = min(1.0, TRACK_SIDE_PX / max(width, height))
+        size = (max(8, round(width * scale)), max(8, round(height * scale)))
         greys = [
             u8(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY))
             for frame in frames_at_rate(Path(job.video.path), *size, out.fps, out.frame_count)
         ]
+        return greys, scale
+
+    def _track(self, job: RenderJob, mask: NDArray[np.bool_]) -> list[tuple[float, float]]:
+        """A region's shift per output frame, from the keyframe it was drawn on."""
+        assert job.video is not None
+        out = job.output
+        greys, scale = self._greys(job, (out.width, out.height))
         inside = np.asarray(
-            cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST), bool
+            cv2.resize(
+                mask.astype(np.uint8), greys[0].shape[::-1], interpolation=cv2.INTER_NEAREST
+            ),
+            bool,
         )
         # A keyframe index counts the source's own frames; map it to the output's 24 fps.
         source_fps = job.video.frame_count / job.video.duration_s if job.video.frame_count else 24

@@ -110,6 +110,19 @@ class SwapRequest(_SourceFields):
         )
 
 
+class MimicRequest(_SourceFields):
+    img_id: int | None = None
+    quality: str | None = None
+
+    def to_spec(self) -> GenerationSpec:
+        return self._edit_spec(
+            Mode.MIMIC,
+            (self.quality or "").strip(),
+            image_ids=(self.img_id,) if self.img_id else (),
+            image_fields=("img_id",) if self.img_id else (),
+        )
+
+
 class MaskSelectionRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
