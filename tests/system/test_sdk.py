@@ -320,3 +320,25 @@ def test_async_feature_methods(live: LiveServer, tmp_path: Path) -> None:
             assert all(r.succeeded for r in results)
 
     asyncio.run(scenario())
+
+
+def test_image_templates(client: sdk.Client, live: LiveServer) -> None:
+    portrait = 384268229671681
+    account = str(client.balance().account_id)
+    done = live.cli(
+        "templates", "activate", account, str(portrait), "--data-dir", str(live.data_dir)
+    )
+    assert done.returncode == 0, done.stderr
+    image_id = client.image_template(portrait, [image_bytes(400, 300)])
+    result = client.wait_image(image_id, timeout_s=60)
+    assert result.succeeded and result.url.endswith(".jpg") and result.template_id == portrait
+    assert (result.output_width, result.output_height) == (1440, 1080)
+    with pytest.raises(sdk.InvalidRequestError, match="takes 2"):
+        client.image_template(384268229671682, [image_bytes(64, 64)])
+
+    async def scenario() -> None:
+        async with sdk.AsyncClient(live.api_key, live.base_url, poll_interval_s=0.5) as c:
+            found = await c.wait_image(await c.image_template(portrait, [image_bytes(64, 48)]))
+            assert found.succeeded and (await c.image_result(found.image_id)).url == found.url
+
+    asyncio.run(scenario())

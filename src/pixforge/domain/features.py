@@ -98,6 +98,9 @@ def validate(
 ) -> ModelRules | None:
     """Raise the first broken rule; return the model's rules for model-based modes."""
     _check_seed_and_webhook(spec)
+    if spec.mode is Mode.IMAGE_TEMPLATE:
+        _check_image_template(spec, templates)
+        return None
     if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP, Mode.MIMIC):
         _check_one_source(spec)
         _check_edit(spec)
@@ -120,6 +123,29 @@ def _check_seed_and_webhook(spec: GenerationSpec) -> None:
         raise InvalidParameterError(f"seed: {spec.seed} is outside 0..{rules.SEED_MAX}")
     if len(spec.webhook_id) > 64:
         raise InvalidParameterError("webhook_id: at most 64 characters")
+
+
+def _check_image_template(spec: GenerationSpec, templates: Mapping[int, Template]) -> None:
+    if spec.template_id is None:
+        raise MissingParameterError("template_id is required")
+    template = templates.get(spec.template_id)
+    if template is None:
+        raise InvalidParameterError(f"template_id: template {spec.template_id} does not exist")
+    if template.kind != "image":
+        raise InvalidParameterError(
+            f"template_id: template {spec.template_id} is a video template; use "
+            "POST /openapi/v2/video/img/generate"
+        )
+    if not spec.image_ids:
+        raise MissingParameterError("img_ids is required")
+    if len(spec.image_ids) != template.images:
+        raise InvalidParameterError(
+            f"img_ids: template {template.template_id} ({template.name}) takes "
+            f"{template.images} image(s), got {len(spec.image_ids)}"
+        )
+    for field, image_id in zip(spec.image_fields, spec.image_ids, strict=True):
+        if not 0 < image_id <= rules.ID_MAX:
+            raise InvalidParameterError(f"{field}: {image_id} is not a valid image id")
 
 
 def _check_one_source(spec: GenerationSpec) -> None:
@@ -301,6 +327,11 @@ def output_format(
         ratio = rules.image_ratio(*first_image_size, model_rules)
         width, height = rules.frame_size(spec.quality, ratio)
         return OutputFormat(width, height, FPS, sum(spec.segment_durations_s) * FPS)
+    if spec.mode is Mode.IMAGE_TEMPLATE:
+        # One picture: 1080 px on its short side, the first image's shape (clamped).
+        assert first_image_size is not None
+        width, height = rules.frame_size("1080p", _clamped(Fraction(*first_image_size)))
+        return OutputFormat(width, height, FPS, 1)
     if spec.mode is Mode.FUSION:
         assert model_rules is not None
         return rules.output_format(

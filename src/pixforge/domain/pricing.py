@@ -30,6 +30,8 @@ class PriceTable:
     # Lip sync with TTS: lip_sync_per_s credits per this many UTF-8 bytes of text (§7.3).
     lip_sync_tts_bytes: int = 15
     mask_selection: int = 2
+    # Image template: PixVerse answers the charge in Resp.credit but publishes no table.
+    image_template: int = 20
     # Mimic: credits per started second of the reference video, by quality (§3.11).
     mimic_per_s: Mapping[str, int] = field(
         default_factory=lambda: {"360p": 9, "540p": 10, "720p": 12}
@@ -47,6 +49,7 @@ class PriceTable:
             "lip_sync_tts_bytes",
             "mask_selection",
             "mimic_per_s",
+            "image_template",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -70,6 +73,7 @@ class PriceTable:
                 1, int(_number(data.get("lip_sync_tts_bytes", defaults.lip_sync_tts_bytes)))
             ),
             mask_selection=int(_number(data.get("mask_selection", defaults.mask_selection))),
+            image_template=int(_number(data.get("image_template", defaults.image_template))),
             mimic_per_s={
                 **defaults.mimic_per_s,
                 **{str(k): int(v) for k, v in _mapping(data.get("mimic_per_s")).items()},
@@ -126,6 +130,8 @@ def feature_credits(
         return table.sound_effect_per_5s * max(1, math.ceil(round(input_s, 3) / 5))
     if spec.mode in (Mode.RESTYLE, Mode.SWAP):
         return per_second_credits(spec.quality, input_s, table)
+    if spec.mode is Mode.IMAGE_TEMPLATE:
+        return table.image_template
     if spec.mode is Mode.MIMIC:
         return table.mimic_per_s[spec.quality] * max(1, math.ceil(round(input_s, 3)))
     if spec.mode is Mode.MULTI_TRANSITION:

@@ -129,7 +129,7 @@ MODELS: Mapping[str, ModelRules] = {
 @dataclass(frozen=True, slots=True)
 class Template:
     """An effect template: a preset (camera move, style, overlay) with its own length and
-    allowed qualities."""
+    allowed qualities. Image templates (kind "image") turn `images` uploads into one picture."""
 
     template_id: int
     name: str
@@ -139,9 +139,12 @@ class Template:
     style: str = ""
     effect: str = ""  # one of TEMPLATE_EFFECTS
     prompt: str = ""
+    kind: str = "video"  # one of TEMPLATE_KINDS
+    images: int = 1  # how many images an image template takes
 
 
 TEMPLATE_EFFECTS = ("", "pulse", "vignette", "shake", "flash")
+TEMPLATE_KINDS = ("video", "image")
 ALL_QUALITIES = ("360p", "540p", "720p", "1080p")
 
 DEFAULT_TEMPLATES: tuple[Template, ...] = (
@@ -205,6 +208,32 @@ DEFAULT_TEMPLATES: tuple[Template, ...] = (
         "vignette",
         "a soft anime daydream",
     ),
+    Template(
+        384268229671680,
+        "Comic portrait",
+        ALL_QUALITIES,
+        style="comic",
+        effect="vignette",
+        prompt="a portrait drawn as a comic-book cover",
+        kind="image",
+    ),
+    Template(
+        384268229671681,
+        "Clay figure",
+        ALL_QUALITIES,
+        style="clay",
+        prompt="the subject sculpted in modelling clay",
+        kind="image",
+    ),
+    Template(
+        384268229671682,
+        "Anime duo",
+        ALL_QUALITIES,
+        style="anime",
+        prompt="two friends side by side in an anime poster",
+        kind="image",
+        images=2,
+    ),
 )
 
 
@@ -222,6 +251,10 @@ def validate_template(template: Template) -> Template:
         raise ValueError(f"template {template.template_id}: unknown style {template.style!r}")
     if template.effect not in TEMPLATE_EFFECTS:
         raise ValueError(f"template {template.template_id}: unknown effect {template.effect!r}")
+    if template.kind not in TEMPLATE_KINDS:
+        raise ValueError(f"template {template.template_id}: kind must be video or image")
+    if not 1 <= template.images <= 5:
+        raise ValueError(f"template {template.template_id}: images must be 1..5")
     return template
 
 
@@ -266,6 +299,11 @@ def _check_template(spec: GenerationSpec, catalogue: Mapping[int, Template]) -> 
     template = catalogue.get(spec.template_id)
     if template is None:
         raise InvalidParameterError(f"template_id: template {spec.template_id} does not exist")
+    if template.kind == "image":
+        raise InvalidParameterError(
+            f"template_id: template {spec.template_id} is an image template; use "
+            "POST /openapi/v2/image/template/generate"
+        )
     if spec.quality in QUALITY_SHORT_SIDE_PX and spec.quality not in template.qualities:
         raise TemplateQualityError(
             f"quality: template {template.template_id} ({template.name}) does not support "

@@ -20,12 +20,20 @@ class Mode(StrEnum):
     MULTI_TRANSITION = "multi_transition"
     SWAP = "swap"
     MIMIC = "mimic"
+    IMAGE_TEMPLATE = "image_template"  # a picture, not a video (image/template/generate)
 
 
 # Modes that take an existing video (a finished generation or an uploaded video) as input.
 VIDEO_INPUT_MODES = frozenset(
     {Mode.EXTEND, Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP, Mode.MIMIC}
 )
+
+
+def output_file(mode: Mode) -> tuple[str, str]:
+    """(extension, content type) of what a generation of `mode` produces."""
+    if mode is Mode.IMAGE_TEMPLATE:
+        return "jpg", "image/jpeg"
+    return "mp4", "video/mp4"
 
 
 @dataclass(frozen=True, slots=True)

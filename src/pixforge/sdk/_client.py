@@ -45,6 +45,7 @@ from pixforge.sdk._models import (
     ExtendRequest,
     FusionRequest,
     ImageReference,
+    ImageResult,
     ImageToVideoRequest,
     Keyframe,
     LipSyncRequest,
@@ -207,6 +208,7 @@ MULTI_TRANSITION = "/openapi/v2/video/multi_transition/generate"
 MASK_SELECTION = "/openapi/v2/video/mask/selection"
 SWAP = "/openapi/v2/video/swap/generate"
 MIMIC = "/openapi/v2/video/mimic/generate"
+IMAGE_TEMPLATE = "/openapi/v2/image/template/generate"
 TTS_LIST = "/openapi/v2/video/lip_sync/tts_list"
 RESTYLE_LIST = "/openapi/v2/video/restyle/list"
 
@@ -270,6 +272,12 @@ def _finished(result: VideoResult) -> VideoResult:
     if result.status == DELETED:
         raise GenerationDeletedError(f"video {result.id} was deleted", result)
     return result
+
+
+def _image_failure(result: ImageResult) -> str | None:
+    if result.status in (MODERATION_FAILED, FAILED, DELETED):
+        return f"image {result.image_id} ended with status {result.status}"
+    return None
 
 
 def _next_poll_s(current_s: float, ceiling_s: float) -> float:
@@ -515,6 +523,31 @@ class Client:
             quality=quality,
         )
         return self._generate(MIMIC, request.body())
+
+    def image_template(self, template_id: int, images: Sequence[int | ImageSource]) -> int:
+        """Apply an image template (from the template list, type 2) to its image(s); returns
+        the image_id."""
+        body = {"template_id": template_id, "img_ids": [self.image_id(i) for i in images]}
+        return int(self._call("POST", IMAGE_TEMPLATE, json=body)["image_id"])
+
+    def image_result(self, image_id: int) -> ImageResult:
+        return ImageResult.model_validate(self._call("GET", f"/openapi/v2/image/result/{image_id}"))
+
+    def wait_image(self, image_id: int, timeout_s: float = 300.0) -> ImageResult:
+        """Poll until the image is finished; raise GenerationFailedError for 6/7/8."""
+        started = time.monotonic()
+        delay_s = min(1.0, self._config.poll_interval_s)
+        while True:
+            result = self.image_result(image_id)
+            if result.is_finished:
+                failure = _image_failure(result)
+                if failure is not None:
+                    raise GenerationFailedError(failure)
+                return result
+            if time.monotonic() - started + delay_s > timeout_s:
+                raise WaitTimeoutError(f"image {image_id} still generating")
+            time.sleep(delay_s)
+            delay_s = _next_poll_s(delay_s, self._config.poll_interval_s)
 
     def tts_speakers(self, page_num: int = 1, page_size: int = 30) -> list[Speaker]:
         resp = self._call("GET", TTS_LIST, params=_page(page_num, page_size))
@@ -788,6 +821,30 @@ class AsyncClient:
             quality=quality,
         )
         return await self._generate(MIMIC, request.body())
+
+    async def image_template(self, template_id: int, images: Sequence[int | ImageSource]) -> int:
+        ids = [await self.image_id(i) for i in images]
+        body = {"template_id": template_id, "img_ids": ids}
+        return int((await self._call("POST", IMAGE_TEMPLATE, json=body))["image_id"])
+
+    async def image_result(self, image_id: int) -> ImageResult:
+        resp = await self._call("GET", f"/openapi/v2/image/result/{image_id}")
+        return ImageResult.model_validate(resp)
+
+    async def wait_image(self, image_id: int, timeout_s: float = 300.0) -> ImageResult:
+        started = time.monotonic()
+        delay_s = min(1.0, self._config.poll_interval_s)
+        while True:
+            result = await self.image_result(image_id)
+            if result.is_finished:
+                failure = _image_failure(result)
+                if failure is not None:
+                    raise GenerationFailedError(failure)
+                return result
+            if time.monotonic() - started + delay_s > timeout_s:
+                raise WaitTimeoutError(f"image {image_id} still generating")
+            await asyncio.sleep(delay_s)
+            delay_s = _next_poll_s(delay_s, self._config.poll_interval_s)
 
     async def tts_speakers(self, page_num: int = 1, page_size: int = 30) -> list[Speaker]:
         resp = await self._call("GET", TTS_LIST, params=_page(page_num, page_size))

@@ -198,3 +198,26 @@ class MaskSelection(_Model):
     keyframe_url: str
     credits: int = 0
     mask_info: list[Mask]
+
+
+class ImageResult(_Model):
+    """An image-template generation as GET /openapi/v2/image/result/{id} reports it."""
+
+    image_id: int
+    status: int
+    url: str = ""
+    template_id: int = 0
+    output_width: int = Field(0, alias="outputWidth")
+    output_height: int = Field(0, alias="outputHeight")
+    size: int = 0
+    credits: int = 0
+    create_time: str = ""
+    modify_time: str = ""
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != GENERATING
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCEEDED

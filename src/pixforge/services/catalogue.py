@@ -108,6 +108,8 @@ class CatalogueService:
         kind = (template_type or "").strip()
         if kind not in ("", "1", "2"):
             raise InvalidParameterError("type: allowed values are 1 (video) and 2 (image)")
-        # Every template in the catalogue is a video template; image templates come later.
-        items = sorted(self.templates.values(), key=lambda t: t.template_id) if kind != "2" else []
+        wanted = {"": ("video", "image"), "1": ("video",), "2": ("image",)}[kind]
+        items = sorted(
+            (t for t in self.templates.values() if t.kind in wanted), key=lambda t: t.template_id
+        )
         return Page(page_of(items, number, size), len(items), number, size)

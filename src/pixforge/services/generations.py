@@ -28,9 +28,11 @@ from pixforge.domain.spec import (
     Mode,
     OutputFormat,
     SourceVideo,
+    output_file,
+    spec_from_json,
     spec_to_json,
 )
-from pixforge.domain.status import VideoStatus, can_transition
+from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus, can_transition
 from pixforge.queue.base import Dispatcher
 from pixforge.services import inputs
 from pixforge.services.accounts import Caller
@@ -52,7 +54,15 @@ log = logging.getLogger(__name__)
 
 LAUNCH_MODES = frozenset({Mode.TEXT, Mode.IMAGE, Mode.TRANSITION})
 IMAGE_MODES = frozenset(
-    {Mode.IMAGE, Mode.TRANSITION, Mode.FUSION, Mode.MULTI_TRANSITION, Mode.SWAP, Mode.MIMIC}
+    {
+        Mode.IMAGE,
+        Mode.TRANSITION,
+        Mode.FUSION,
+        Mode.MULTI_TRANSITION,
+        Mode.SWAP,
+        Mode.MIMIC,
+        Mode.IMAGE_TEMPLATE,
+    }
 )
 
 
@@ -82,6 +92,9 @@ class GenerationView:
     modified_at: float
     has_audio: bool
     progress_percent: int
+    template_id: int | None = None
+    # What the generation cost in the end (0 once refunded).
+    credits: int = 0
 
 
 class GenerationService:
@@ -259,7 +272,7 @@ class GenerationService:
             duration_s = round(output.duration_s)
             if spec.mode in (Mode.EXTEND,):
                 duration_s = rules.effective_duration_s(spec, self.templates)
-        if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE):
+        if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.IMAGE_TEMPLATE):
             spec = replace(spec, quality=features.quality_for(output.width, output.height))
         input_s = audio_s if audio_s is not None else (source.duration_s if source else 0.0)
         cost = feature_credits(spec, duration_s, self.prices, input_s=input_s)
@@ -329,14 +342,22 @@ class GenerationService:
                 f"Reached the limit for concurrent generations: {active} of {cap} are generating"
             )
 
-    def result(self, caller: Caller, video_id: int) -> GenerationView:
+    def result(self, caller: Caller, video_id: int, *, image: bool = False) -> GenerationView:
+        """A video's result, or with `image` an image template's (each kind has its own
+        endpoint; an id of the other kind is not found there)."""
+        field = "image_id" if image else "video_id"
         with self.db.read() as conn:
             row = repo.get_generation(conn, video_id)
-        if row is None or row.account_id != caller.account_id:
-            raise NotFoundError(f"video_id: couldn't find video {video_id}")
+        if (
+            row is None
+            or row.account_id != caller.account_id
+            or (row.mode == Mode.IMAGE_TEMPLATE.value) != image
+        ):
+            raise NotFoundError(f"{field}: couldn't find {field.split('_')[0]} {video_id}")
         url = ""
         if row.status == VideoStatus.SUCCEEDED and row.output_token:
-            url = f"{self.public_url}/files/{row.output_token}/{row.id}.mp4"
+            extension, _ = output_file(Mode(row.mode))
+            url = f"{self.public_url}/files/{row.output_token}/{row.id}.{extension}"
         return GenerationView(
             id=row.id,
             status=row.status,
@@ -353,6 +374,8 @@ class GenerationService:
             modified_at=row.modified_at,
             has_audio=row.has_audio,
             progress_percent=round(row.progress * 100),
+            template_id=spec_from_json(row.spec_json).template_id,
+            credits=0 if row.status in REFUNDED_STATUSES else row.credits_charged,
         )
 
     def delete(self, video_id: int) -> int:

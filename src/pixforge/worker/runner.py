@@ -21,9 +21,11 @@ from pixforge.domain.moderation import ModerationPolicy
 from pixforge.domain.spec import (
     VIDEO_INPUT_MODES,
     ImageRef,
+    Mode,
     OutputFormat,
     RenderJob,
     SourceVideo,
+    output_file,
     spec_from_json,
 )
 from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus
@@ -263,11 +265,13 @@ class Runner:
 
     def _store_success(self, row: GenerationRow, scratch: Path, has_audio: bool) -> None:
         token = new_token()
-        key = f"videos/{token[:2]}/{token}.mp4"
+        extension, content_type = output_file(Mode(row.mode))
+        folder = "videos" if extension == "mp4" else "pictures"
+        key = f"{folder}/{token[:2]}/{token}.{extension}"
         size = self.blobs.put_file(key, scratch)
         with self.db.write() as conn:
             now = time.time()
-            upload_repo.insert_file(conn, FileRow(token, key, "video/mp4", size, now))
+            upload_repo.insert_file(conn, FileRow(token, key, content_type, size, now))
             finished = repo.finish(
                 conn,
                 row.id,
@@ -311,7 +315,8 @@ class Runner:
         webhook_id = spec_from_json(row.spec_json).webhook_id
         if not webhook_id:
             return False
-        url = f"{self.public_url}/files/{token}/{row.id}.mp4" if token else ""
+        extension, _ = output_file(Mode(row.mode))
+        url = f"{self.public_url}/files/{token}/{row.id}.{extension}" if token else ""
         # Credits actually spent: a blocked or failed generation was refunded in this transaction.
         spent = row.credits_charged if status is VideoStatus.SUCCEEDED else 0
         body = webhooks.payload(row.id, int(status), url, size, has_audio, spent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pixforge.api.v2 import account, catalogue, features, media, video
+from pixforge.api.v2 import account, catalogue, features, image, media, video
 
 router = APIRouter(prefix="/openapi/v2")
 router.include_router(account.router)
@@ -12,3 +12,4 @@ router.include_router(media.router)
 router.include_router(video.router)
 router.include_router(catalogue.router)
 router.include_router(features.router)
+router.include_router(image.router)

@@ -40,7 +40,7 @@ from pixforge.engines.preview.transition import transition_frames
 from pixforge.engines.preview.voice import loudness_per_frame, moving_mouth, voice
 from pixforge.media.encode import AUDIO_RATE_HZ, VideoEncoder, prefetched
 from pixforge.media.images import cover, load_rgb
-from pixforge.media.segment import read_mask, segment
+from pixforge.media.segment import jpeg, read_mask, segment
 from pixforge.media.video import decode_audio, fit_length, frames_at_rate, last_frame
 
 Frame = NDArray[np.uint8]
@@ -60,6 +60,11 @@ class PreviewEngine:
     def render(self, job: RenderJob, out_path: Path, progress: ProgressFn) -> RenderResult:
         spec, out = job.spec, job.output
         template = self.config.templates.get(spec.template_id) if spec.template_id else None
+        if spec.mode is Mode.IMAGE_TEMPLATE:
+            assert template is not None
+            out_path.write_bytes(jpeg(self._template_picture(job, template)))
+            progress(1.0)
+            return RenderResult(has_audio=False)
         audio = self._audio(job, template)
         frames = self._finished_frames(job, template)
         if spec.mode is Mode.LIP_SYNC or (spec.lip_sync_switch and audio is not None):
@@ -108,6 +113,26 @@ class PreviewEngine:
             content = spec.sound_effect_content or (template.prompt if template else spec.prompt)
             return fit_length(synthesize(content, job.seed, out.duration_s), length)
         return None
+
+    def _template_picture(self, job: RenderJob, template: Template) -> Frame:
+        """The images side by side (one panel each), in the template's style and effect."""
+        out = job.output
+        count = len(job.images)
+        edges = [round(i * out.width / count) for i in range(count + 1)]
+        panels = [
+            cover(load_rgb(Path(image.path)), edges[i + 1] - edges[i], out.height)
+            for i, image in enumerate(job.images)
+        ]
+        picture = np.concatenate(panels, axis=1)
+        patches: list[Patch] = []
+        if job.spec.water_mark:
+            patches.append(watermark(out.width, out.height))
+        # The effect at its midpoint, as a still would show it.
+        frames = _post(
+            iter([picture, picture, picture]), template.style, template.effect, patches, 3
+        )
+        next(frames)
+        return next(frames)
 
     def _voice(self, text: str, speaker_id: str, job: RenderJob) -> Samples:
         return voice(text, speaker_id or "Auto", job.seed, self.config.tts_engine)

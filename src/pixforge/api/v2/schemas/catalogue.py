@@ -31,6 +31,8 @@ class TemplateItem(BaseModel):
     template_type: int = Field(description="1 video template, 2 image template")
     qualities: list[str]
     duration: int
+    # How many images the template takes (img_ids); 1 for most.
+    image_count: int
 
 
 class TemplateListResponse(BaseModel):
@@ -46,9 +48,10 @@ class TemplateListResponse(BaseModel):
                 template_id=t.template_id,
                 display_name=t.name,
                 display_prompt=t.prompt,
-                template_type=1,
+                template_type=2 if t.kind == "image" else 1,
                 qualities=list(t.qualities),
                 duration=t.duration_s,
+                image_count=t.images,
             )
             for t in page.items
         ]

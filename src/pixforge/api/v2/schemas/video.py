@@ -120,7 +120,7 @@ class VideoIdResponse(BaseModel):
     video_id: int
 
 
-def _iso(epoch_s: float) -> str:
+def iso_time(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -156,8 +156,8 @@ class VideoResultResponse(BaseModel):
             outputWidth=view.width,
             outputHeight=view.height,
             size=view.size_bytes,
-            create_time=_iso(view.created_at),
-            modify_time=_iso(view.modified_at),
+            create_time=iso_time(view.created_at),
+            modify_time=iso_time(view.modified_at),
             has_audio=view.has_audio,
             progress=view.progress_percent,
         )
