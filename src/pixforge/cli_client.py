@@ -593,6 +593,30 @@ def generate_mimic(
         )
 
 
+@generate_app.command("image-template")
+def generate_image_template(
+    template_id: int,
+    images: Annotated[list[str], typer.Argument(help="Image paths, URLs or img_ids")],
+    out: Annotated[Path | None, typer.Option("--out", help="Save the picture here.")] = None,
+    timeout: Timeout = 300.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    as_json: AsJson = False,
+) -> None:
+    """Apply an image template (a picture, not a video) and wait for it."""
+    sources = [_image_source(image) for image in images]
+    with _client(base_url, api_key) as client:
+        result = client.wait_image(client.image_template(template_id, sources), timeout)
+        data = result.model_dump(by_alias=True)
+        if out is not None:
+            out.write_bytes(client.fetch(result.url))
+            data["saved_to"] = str(out)
+        summary = (
+            f"image {result.image_id}: {result.output_width}x{result.output_height}\n{result.url}"
+        )
+        _emit(data, as_json, summary + (f"\nsaved to {out}" if out else ""))
+
+
 def speakers(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
     """List the TTS speakers for lip sync."""
     with _client(base_url, api_key) as client:

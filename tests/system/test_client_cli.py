@@ -193,6 +193,12 @@ def test_feature_commands(live: LiveServer, tmp_path: Path) -> None:
     assert swapped["status"] == 1
     mimic = generated(live, "mimic", CLIP, "--image", PERSON, "--quality", "360p")
     assert mimic["status"] == 1
+    picture = tmp_path / "portrait.jpg"
+    made = live.cli(
+        "generate", "image-template", "384268229671680", DAY, "--out", str(picture), *auth(live)
+    )
+    assert made.returncode == 0, made.stderr
+    assert picture.read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG
     speakers = live.cli("speakers", *auth(live))
     assert "Auto: Auto" in speakers.stdout
     bad = live.cli("generate", "multi-transition", DAY, NIGHT, "--durations", "1,2", *auth(live))

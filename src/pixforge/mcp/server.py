@@ -418,6 +418,17 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             video_id = await api.mimic(_image(image), **await source(api, video), quality=quality)
             return await finish(api, video_id, wait, timeout_s)
 
+    @server.tool(description="Apply an image template (template list, type 2) to image(s).")
+    async def image_template(
+        template_id: int,
+        images: Annotated[list[ImageRef], Field(min_length=1, max_length=5)],
+        timeout_s: TimeoutS = 300.0,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            image_id = await api.image_template(template_id, [_image(i) for i in images])
+            result = await api.wait_image(image_id, timeout_s)
+            return result.model_dump(by_alias=True)
+
     @server.tool(description="The TTS speakers lip_sync_video can use.")
     async def get_tts_speakers() -> list[dict[str, Any]]:
         async with client() as api:

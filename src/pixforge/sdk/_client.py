@@ -583,6 +583,15 @@ class Client:
             time.sleep(delay_s)
             delay_s = _next_poll_s(delay_s, self._config.poll_interval_s)
 
+    def fetch(self, url: str) -> bytes:
+        """The bytes behind a URL the API handed out (a picture, a mask, a cover)."""
+        try:
+            response = self._http.get(url)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise APIConnectionError(f"download of {url} failed: {error}") from error
+        return response.content
+
     def download(self, video: int | VideoResult, path: str | Path) -> Path:
         """Save a finished video to `path` (waiting for it first when given an id)."""
         result = video if isinstance(video, VideoResult) else self.wait(video)
@@ -879,6 +888,14 @@ class AsyncClient:
                 )
             await asyncio.sleep(delay_s)
             delay_s = _next_poll_s(delay_s, self._config.poll_interval_s)
+
+    async def fetch(self, url: str) -> bytes:
+        try:
+            response = await self._http.get(url)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise APIConnectionError(f"download of {url} failed: {error}") from error
+        return response.content
 
     async def download(self, video: int | VideoResult, path: str | Path) -> Path:
         result = video if isinstance(video, VideoResult) else await self.wait(video)
