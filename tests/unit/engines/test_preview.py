@@ -33,6 +33,8 @@ from pixforge.media.video import frame_at
 from tests.support.media import decode_frames, psnr
 
 TEMPLATES = {t.template_id: t for t in DEFAULT_TEMPLATES}
+# Every mode that makes a video (image templates make a picture: tested below).
+VIDEO_MODES = [mode for mode in Mode if mode is not Mode.IMAGE_TEMPLATE]
 Render = Callable[..., Path]
 
 
@@ -147,7 +149,7 @@ def expected_first(ref: ImageRef, size: tuple[int, int]) -> np.ndarray:
     return cover(load_rgb(Path(ref.path)), *size)
 
 
-@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("mode", VIDEO_MODES)
 @pytest.mark.parametrize(("size", "seconds"), [((320, 240), 2), ((240, 426), 1)])
 def test_size_length_and_rate(
     render: Render, mode: Mode, size: tuple[int, int], seconds: int
@@ -161,7 +163,7 @@ def test_size_length_and_rate(
     assert info.video.codec == "h264" and info.video.pix_fmt == "yuv420p"
 
 
-@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("mode", VIDEO_MODES)
 def test_deterministic(render: Render, mode: Mode) -> None:
     options = {"style": "comic", "water_mark": True, "sound_effect_switch": True}
     assert render(mode, **options).read_bytes() == render(mode, **options).read_bytes()
@@ -243,7 +245,7 @@ def test_styles_are_distinct_filters(render: Render, mode: Mode) -> None:
         assert psnr(fa, fb) < 30, f"{a} and {b} look alike"
 
 
-@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("mode", VIDEO_MODES)
 def test_watermark_only_in_its_corner(render: Render, mode: Mode) -> None:
     plain = decode_frames(render(mode))
     marked = decode_frames(render(mode, water_mark=True))
@@ -305,3 +307,34 @@ def test_memory_stays_flat_with_duration(render: Render) -> None:
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert (after - before) * 1024 < 50 * first.nbytes, "frames are being accumulated"
     assert threading.active_count() >= 1
+
+
+def test_image_template_picture(images: dict[str, ImageRef], tmp_path: Path) -> None:
+    engine = PreviewEngine(EngineConfig(templates=TEMPLATES))
+    duo = next(t for t in DEFAULT_TEMPLATES if t.kind == "image" and t.images == 2)
+
+    def picture(name: str, **changes: object) -> np.ndarray:
+        spec = GenerationSpec(
+            mode=Mode.IMAGE_TEMPLATE,
+            model="",
+            prompt="",
+            quality="1080p",
+            duration_s=0,
+            template_id=duo.template_id,
+            image_ids=(1, 2),
+            **changes,  # type: ignore[arg-type]
+        )
+        job = RenderJob(1, spec, 3, OutputFormat(640, 480, 24, 1), (images["day"], images["night"]))
+        out = tmp_path / f"{name}.jpg"
+        assert not engine.render(job, out, lambda _: None).has_audio
+        with Image.open(out) as opened:
+            assert opened.format == "JPEG" and opened.size == (640, 480)
+            return np.asarray(opened.convert("RGB"))
+
+    plain, again = picture("a"), picture("b")
+    assert np.array_equal(plain, again)
+    left, right = plain[:, :300].mean(), plain[:, 340:].mean()
+    assert left > right + 20  # the day panel beside the night panel
+    marked = picture("c", water_mark=True)
+    assert np.abs(marked.astype(int) - plain.astype(int))[:400, :400].mean() < 1
+    assert np.abs(marked.astype(int) - plain.astype(int))[440:, 520:].mean() > 5
