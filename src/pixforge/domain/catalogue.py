@@ -101,6 +101,8 @@ RESTYLES: tuple[Restyle, ...] = (
     Restyle(23008, "Golden hour", "warm golden-hour light", "", "warm"),
 )
 
+RESTYLES_BY_ID: dict[int, Restyle] = {restyle.restyle_id: restyle for restyle in RESTYLES}
+
 # Words of a free-form restyle prompt that pick a catalogue look (first match wins).
 RESTYLE_KEYWORDS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("anime", "manga", "cel"), 23001),
@@ -117,8 +119,7 @@ RESTYLE_KEYWORDS: tuple[tuple[tuple[str, ...], int], ...] = (
 def restyle_for_prompt(prompt: str) -> Restyle:
     """The catalogue look a free-form restyle prompt asks for (hashing when no word matches)."""
     words = set(prompt.lower().replace(",", " ").split())
-    by_id = {r.restyle_id: r for r in RESTYLES}
     for keywords, restyle_id in RESTYLE_KEYWORDS:
         if words & set(keywords):
-            return by_id[restyle_id]
+            return RESTYLES_BY_ID[restyle_id]
     return RESTYLES[sum(prompt.encode()) % len(RESTYLES)]

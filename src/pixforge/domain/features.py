@@ -7,14 +7,13 @@ each feature needs on top. Sources for every number are in docs/spec-notes.md.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from pixforge.domain import rules
-from pixforge.domain.catalogue import RESTYLES, check_speaker
+from pixforge.domain.catalogue import RESTYLES_BY_ID, check_speaker
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.domain.rules import FPS, QUALITY_SHORT_SIDE_PX, ModelRules, Template
 from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, SourceVideo
@@ -27,6 +26,7 @@ FUSION_MAX_REFS: Mapping[str, int] = {"v4.5": 3, "v5": 3}
 FUSION_MAX_REFS_DEFAULT = 7
 REF_KINDS = ("subject", "background")
 REF_NAME = re.compile(r"[A-Za-z0-9_ ]{1,30}")
+WIDE = rules.WIDE_ASPECT_RATIOS
 
 MULTI_TRANSITION_MODELS = ("v3.5", "v4", "v4.5", "v5")
 MULTI_TRANSITION_FRAMES = (2, 7)
@@ -97,7 +97,8 @@ def validate(
     templates: Mapping[int, Template],
 ) -> ModelRules | None:
     """Raise the first broken rule; return the model's rules for model-based modes."""
-    _check_seed_and_webhook(spec)
+    rules.check_seed(spec)
+    _check_webhook(spec)
     if spec.mode is Mode.IMAGE_TEMPLATE:
         _check_image_template(spec, templates)
         return None
@@ -118,9 +119,7 @@ def validate(
     return model_rules
 
 
-def _check_seed_and_webhook(spec: GenerationSpec) -> None:
-    if spec.seed is not None and not 0 <= spec.seed <= rules.SEED_MAX:
-        raise InvalidParameterError(f"seed: {spec.seed} is outside 0..{rules.SEED_MAX}")
+def _check_webhook(spec: GenerationSpec) -> None:
     if len(spec.webhook_id) > 64:
         raise InvalidParameterError("webhook_id: at most 64 characters")
 
@@ -185,8 +184,7 @@ def _check_edit(spec: GenerationSpec) -> None:
     elif spec.mode is Mode.RESTYLE:
         if spec.restyle_id is None and not spec.restyle_prompt.strip():
             raise InvalidParameterError("Either restyle_id or restyle_prompt must be provided")
-        known = {restyle.restyle_id for restyle in RESTYLES}
-        if spec.restyle_id is not None and spec.restyle_id not in known:
+        if spec.restyle_id is not None and spec.restyle_id not in RESTYLES_BY_ID:
             raise InvalidParameterError(
                 f"restyle_id: {spec.restyle_id} is not in the restyle list "
                 "(GET /openapi/v2/video/restyle/list)"
@@ -330,7 +328,9 @@ def output_format(
     if spec.mode is Mode.IMAGE_TEMPLATE:
         # One picture: 1080 px on its short side, the first image's shape (clamped).
         assert first_image_size is not None
-        width, height = rules.frame_size("1080p", _clamped(Fraction(*first_image_size)))
+        width, height = rules.frame_size(
+            "1080p", rules.clamp_ratio(Fraction(*first_image_size), WIDE)
+        )
         return OutputFormat(width, height, FPS, 1)
     if spec.mode is Mode.FUSION:
         assert model_rules is not None
@@ -344,13 +344,13 @@ def output_format(
         width, height = rules.frame_size(spec.quality, ratio)
         return OutputFormat(width, height, FPS, spec.duration_s * FPS)
     if spec.mode is Mode.SWAP:
-        ratio = _clamped(Fraction(source.width, source.height))
+        ratio = rules.clamp_ratio(Fraction(source.width, source.height), WIDE)
         width, height = rules.frame_size(spec.quality, ratio)
         return OutputFormat(width, height, FPS, frames_for(source.duration_s))
     if spec.mode is Mode.MIMIC:
         # The character image frames the video; the reference video sets its length.
         assert first_image_size is not None
-        ratio = _clamped(Fraction(*first_image_size))
+        ratio = rules.clamp_ratio(Fraction(*first_image_size), WIDE)
         width, height = rules.frame_size(spec.quality, ratio)
         return OutputFormat(width, height, FPS, frames_for(source.duration_s))
     # Lip sync, sound effect and restyle keep the source's picture size.
@@ -359,19 +359,17 @@ def output_format(
     return OutputFormat(width, height, FPS, frames_for(seconds))
 
 
-def _clamped(ratio: Fraction) -> Fraction:
-    ratios = [Fraction(*map(int, a.split(":"))) for a in rules.WIDE_ASPECT_RATIOS]
-    return min(max(ratio, min(ratios)), max(ratios))
+# The TTS voice's timing (the preview voice follows it, and sizes and prices are set from it).
+TTS_CHARS_PER_S = 14.0
+TTS_PAUSES_S: Mapping[str, float] = {",": 0.25, ";": 0.25, ":": 0.25, ".": 0.4, "!": 0.4, "?": 0.4}
+
+
+def tts_char_seconds(char: str) -> float:
+    """How long the voice spends on one character, its pause included."""
+    return 1 / TTS_CHARS_PER_S + TTS_PAUSES_S.get(char, 0.0)
 
 
 def tts_seconds(text: str) -> float:
     """How long the synthesised voice speaks `text`: ~14 characters a second, plus pauses."""
-    pauses = (
-        sum(text.count(mark) for mark in ",;:") * 0.25
-        + sum(text.count(mark) for mark in ".!?") * 0.4
-    )
-    return round(max(0.5, len(text.strip()) / 14.0 + pauses), 3)
-
-
-def started_5s(seconds: float) -> int:
-    return max(1, math.ceil(round(seconds, 3) / 5))
+    pauses = sum(TTS_PAUSES_S.get(char, 0.0) for char in text)
+    return round(max(0.5, len(text.strip()) / TTS_CHARS_PER_S + pauses), 3)

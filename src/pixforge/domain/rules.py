@@ -287,7 +287,7 @@ def validate(
     _check_quality_duration(spec, rules, template)
     _check_aspect_ratio(spec, rules)
     _check_motion(spec, rules)
-    _check_seed(spec)
+    check_seed(spec)
     _check_style_camera(spec, rules)
     _check_extras(spec)
     return rules
@@ -383,7 +383,7 @@ def _check_motion(spec: GenerationSpec, rules: ModelRules) -> None:
         raise InvalidParameterError("motion_mode: fast is not supported with 1080p")
 
 
-def _check_seed(spec: GenerationSpec) -> None:
+def check_seed(spec: GenerationSpec) -> None:
     if spec.seed is not None and not 0 <= spec.seed <= SEED_MAX:
         raise InvalidParameterError(f"seed: {spec.seed} is outside 0..{SEED_MAX}")
 
@@ -454,11 +454,15 @@ def frame_size(quality: str, ratio: Fraction) -> tuple[int, int]:
     return short, _even(short / ratio)
 
 
+def clamp_ratio(ratio: Fraction, aspect_ratios: tuple[str, ...]) -> Fraction:
+    """`ratio` clamped to the range spanned by `aspect_ratios` ("16:9", ...)."""
+    ratios = [_aspect_fraction(a) for a in aspect_ratios]
+    return min(max(ratio, min(ratios)), max(ratios))
+
+
 def image_ratio(width: int, height: int, rules: ModelRules) -> Fraction:
     """An input image's aspect ratio clamped to the model's supported range."""
-    ratios = [_aspect_fraction(a) for a in rules.aspect_ratios]
-    ratio = Fraction(width, height)
-    return min(max(ratio, min(ratios)), max(ratios))
+    return clamp_ratio(Fraction(width, height), rules.aspect_ratios)
 
 
 def output_format(

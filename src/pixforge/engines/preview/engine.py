@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from pixforge.domain.catalogue import RESTYLES, restyle_for_prompt
+from pixforge.domain.catalogue import RESTYLES_BY_ID, restyle_for_prompt
 from pixforge.domain.rules import Template
 from pixforge.domain.spec import Mode, RenderJob
 from pixforge.engines.base import EngineConfig, ProgressFn, RenderResult
@@ -199,8 +199,9 @@ class PreviewEngine:
             bounce=spec.mode is Mode.LIP_SYNC,
         )
         if spec.mode is Mode.RESTYLE:
-            by_id = {r.restyle_id: r for r in RESTYLES}
-            look = by_id.get(spec.restyle_id or 0) or restyle_for_prompt(spec.restyle_prompt)
+            look = RESTYLES_BY_ID.get(spec.restyle_id or 0) or restyle_for_prompt(
+                spec.restyle_prompt
+            )
             return restyled(source, look)
         if spec.mode is Mode.SWAP:
             assert job.mask_path is not None

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from pixforge.domain.features import tts_seconds
+from pixforge.domain.features import tts_char_seconds, tts_seconds
 from pixforge.engines.preview._cv import cv2
 from pixforge.media.encode import AUDIO_RATE_HZ
 from pixforge.media.segment import find_face
@@ -49,18 +49,9 @@ def speaker_pitch_hz(speaker_id: str) -> float:
 
 def _char_times(text: str) -> list[tuple[str, float]]:
     """Each character with the seconds it occupies; pauses sit on punctuation."""
-    out: list[tuple[str, float]] = []
-    for char in text.strip():
-        seconds = 1 / 14.0
-        if char in ",;:":
-            seconds += 0.25
-        elif char in ".!?":
-            seconds += 0.4
-        out.append((char, seconds))
-    return out
+    return [(char, tts_char_seconds(char)) for char in text.strip()]
 
 
-TTS_ENGINES = ("synth", "espeak")
 ESPEAK = "espeak-ng"
 # espeak-ng voice variants, female and male, picked per speaker id.
 ESPEAK_VARIANTS = ("f1", "m1", "f2", "m2", "f3", "m3", "f4", "m4", "f5", "m5", "m6", "m7")
