@@ -745,3 +745,23 @@ def test_mimic_rules(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None:
     still = api.media_id(make_video(tmp_path / "flat.mp4", 160, 120, 1))
     refused(api, path, {**body, "video_media_id": still}, 701003, "reference video")
     assert spent(api) == 0
+
+
+def test_extend_with_a_template_takes_the_template_length(
+    server: RunningServer, account: Account, api: Api, clip: tuple[int, Path], tmp_path: Path
+) -> None:
+    media_id, _ = clip
+    comic_pop = 315446315336769  # a 4 s template
+    server.state.operator.activate_templates(account.account_id, [comic_pop])
+    body = {
+        "prompt": "",
+        "model": "v4.5",
+        "duration": 5,
+        "quality": "360p",
+        "template_id": comic_pop,
+        "video_media_id": media_id,
+    }
+    result = finished(api, "/openapi/v2/video/extend/generate", body)
+    info = probe(fetch(api, result, tmp_path, "templated"))
+    assert info.video is not None and info.video.frame_count == 4 * 24
+    assert spent(api) == 36  # 45 per 5 s, pro rata for 4 s: the length and the price agree

@@ -315,11 +315,13 @@ def frames_for(seconds: float) -> int:
 def output_format(
     spec: GenerationSpec,
     model_rules: ModelRules | None,
+    length_s: int,
     source: SourceVideo | None,
     first_image_size: tuple[int, int] | None,
     audio_s: float | None,
 ) -> OutputFormat:
-    """The exact video a validated feature request produces."""
+    """The exact video a validated feature request produces; `length_s` is the requested
+    duration, or the template's own length when one is used (extend, fusion)."""
     if spec.mode is Mode.MULTI_TRANSITION:
         assert model_rules is not None and first_image_size is not None
         ratio = rules.image_ratio(*first_image_size, model_rules)
@@ -334,15 +336,13 @@ def output_format(
         return OutputFormat(width, height, FPS, 1)
     if spec.mode is Mode.FUSION:
         assert model_rules is not None
-        return rules.output_format(
-            replace(spec, mode=Mode.TEXT), model_rules, spec.duration_s, None
-        )
+        return rules.output_format(replace(spec, mode=Mode.TEXT), model_rules, length_s, None)
     assert source is not None
     if spec.mode is Mode.EXTEND:
         assert model_rules is not None
         ratio = rules.image_ratio(source.width, source.height, model_rules)
         width, height = rules.frame_size(spec.quality, ratio)
-        return OutputFormat(width, height, FPS, spec.duration_s * FPS)
+        return OutputFormat(width, height, FPS, length_s * FPS)
     if spec.mode is Mode.SWAP:
         ratio = rules.clamp_ratio(Fraction(source.width, source.height), WIDE)
         width, height = rules.frame_size(spec.quality, ratio)

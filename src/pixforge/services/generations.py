@@ -263,15 +263,16 @@ class GenerationService:
             if spec.mode is Mode.MIMIC:
                 assert source is not None
                 inputs.check_mimic_subjects(conn, self.blobs, spec.image_ids[0], source)
+        # A template dictates the length wherever it is used (text, image, extend, fusion).
+        length_s = rules.effective_duration_s(spec, self.templates)
         if spec.mode in LAUNCH_MODES:
             assert model_rules is not None
-            duration_s = rules.effective_duration_s(spec, self.templates)
-            output = rules.output_format(spec, model_rules, duration_s, first_image)
+            output = rules.output_format(spec, model_rules, length_s, first_image)
         else:
-            output = features.output_format(spec, model_rules, source, first_image, audio_s)
-            duration_s = round(output.duration_s)
-            if spec.mode in (Mode.EXTEND,):
-                duration_s = rules.effective_duration_s(spec, self.templates)
+            output = features.output_format(
+                spec, model_rules, length_s, source, first_image, audio_s
+            )
+        duration_s = round(output.duration_s)
         if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.IMAGE_TEMPLATE):
             spec = replace(spec, quality=features.quality_for(output.width, output.height))
         input_s = audio_s if audio_s is not None else (source.duration_s if source else 0.0)
