@@ -375,7 +375,8 @@ class GenerationService:
             modified_at=row.modified_at,
             has_audio=row.has_audio,
             progress_percent=round(row.progress * 100),
-            template_id=spec_from_json(row.spec_json).template_id,
+            # Only image results show it; video polls skip parsing the stored spec.
+            template_id=spec_from_json(row.spec_json).template_id if image else None,
             credits=0 if row.status in REFUNDED_STATUSES else row.credits_charged,
         )
 

@@ -86,9 +86,13 @@ class PreviewEngine:
         """The clip's sound track, exactly the video's length, or None for a silent clip."""
         spec, out = job.spec, job.output
         length = round(out.duration_s * AUDIO_RATE_HZ)
-        original = None
-        if job.video is not None and job.video.has_audio:
-            original = decode_audio(Path(job.video.path), AUDIO_RATE_HZ)
+
+        def original() -> Samples | None:
+            """The source video's own sound, decoded only by the modes that keep it."""
+            if job.video is None or not job.video.has_audio:
+                return None
+            return decode_audio(Path(job.video.path), AUDIO_RATE_HZ)
+
         if spec.mode is Mode.LIP_SYNC:
             if job.audio_path is not None:
                 voice = decode_audio(Path(job.audio_path), AUDIO_RATE_HZ)
@@ -100,12 +104,14 @@ class PreviewEngine:
         if spec.mode is Mode.SOUND_EFFECT:
             prompt = job.video.prompt if job.video is not None else ""
             effect = synthesize(spec.sound_effect_content or prompt, job.seed, out.duration_s)
-            if spec.original_sound and original is not None:
-                return fit_length(0.55 * fit_length(original, length) + 0.55 * effect, length)
+            kept = original() if spec.original_sound else None
+            if kept is not None:
+                return fit_length(0.55 * fit_length(kept, length) + 0.55 * effect, length)
             return fit_length(effect, length)
         if spec.mode in (Mode.SWAP, Mode.RESTYLE):
             keep = spec.original_sound if spec.mode is Mode.SWAP else True
-            return fit_length(original, length) if keep and original is not None else None
+            kept = original() if keep else None
+            return fit_length(kept, length) if kept is not None else None
         if spec.lip_sync_switch and spec.lip_sync_tts_content:
             voice = self._voice(spec.lip_sync_tts_content, spec.lip_sync_tts_speaker_id, job)
             return fit_length(voice, length)
