@@ -62,7 +62,8 @@ def swapped(
         if layer is None:
             height, width = frame.shape[:2]
             weights = feathered(mask, width, height)
-            layer = _Layer(weights, _fill_box(replacement, weights[..., 0] > 0.5, width, height))
+            patch = _fill_box(replacement, weights[..., 0] > 0.5, width, height)
+            layer = _Layer.cropped(weights, patch)
         dx, dy = shifts[index] if index < len(shifts) else (0.0, 0.0)
         yield layer.paint(frame, round(dx), round(dy))
 
@@ -76,23 +77,30 @@ def mimicked(
     weights = feathered(subject, width, height)
     hole = cv2.dilate(subject.astype(np.uint8) * 255, np.ones((9, 9), np.uint8))
     plate = u8(cv2.inpaint(image, hole, 5, cv2.INPAINT_TELEA))
-    layer = _Layer(weights, image.astype(np.float32))
+    layer = _Layer.cropped(weights, image.astype(np.float32))
     for dx, dy in shifts:
         yield layer.paint(plate, round(dx), round(dy))
 
 
 class _Layer:
-    """A feathered region and the pixels painted through it, cut to their bounding box."""
+    """Pixels painted through soft weights (h x w x 1), placed with their top-left corner at
+    (x0, y0); paint() blends only that box into a frame."""
 
-    def __init__(self, weights: NDArray[np.float32], patch: NDArray[np.float32]) -> None:
+    def __init__(
+        self, weights: NDArray[np.float32], patch: NDArray[np.float32], x0: int = 0, y0: int = 0
+    ) -> None:
+        self.weights, self.patch, self.x0, self.y0 = weights, patch, x0, y0
+        self.empty = weights.size == 0
+
+    @classmethod
+    def cropped(cls, weights: NDArray[np.float32], patch: NDArray[np.float32]) -> _Layer:
+        """A frame-sized layer cut down to the box where its weights are not ~0."""
         ys, xs = np.nonzero(weights[..., 0] > 0.004)
-        self.empty = len(xs) == 0
-        if self.empty:
-            return
-        self.x0, self.y0 = int(xs.min()), int(ys.min())
+        if len(xs) == 0:
+            return cls(weights[:0, :0], patch[:0, :0])
+        x0, y0 = int(xs.min()), int(ys.min())
         x1, y1 = int(xs.max()) + 1, int(ys.max()) + 1
-        self.weights = weights[self.y0 : y1, self.x0 : x1]
-        self.patch = patch[self.y0 : y1, self.x0 : x1]
+        return cls(weights[y0:y1, x0:x1], patch[y0:y1, x0:x1], x0, y0)
 
     def paint(self, frame: Frame, dx: int, dy: int) -> Frame:
         if self.empty:
@@ -216,47 +224,24 @@ def fused(
     frame_count: int,
 ) -> Iterator[Frame]:
     """Subjects stand side by side in the lower part of the scene and drift gently."""
-    prepared: list[tuple[NDArray[np.float32], NDArray[np.float32]]] = []
+    layers: list[_Layer] = []
     for index, frame in enumerate(background):
         height, width = frame.shape[:2]
-        if not prepared:
+        if not layers:
             target_h = int(height * 0.55)
             for image, alpha in subjects:
-                scale = target_h / image.shape[0]
-                size = (max(2, int(image.shape[1] * scale)), target_h)
-                prepared.append(
-                    (
-                        cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32),
-                        cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)[..., None],
-                    )
-                )
-        out = frame.astype(np.float32)
+                size = (max(2, int(image.shape[1] * target_h / image.shape[0])), target_h)
+                patch = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+                weights = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)[..., None]
+                layers.append(_Layer(np.asarray(weights, np.float32), patch))
         t = index / max(1, frame_count - 1)
-        for slot, (patch, alpha) in enumerate(prepared):
-            centre = (slot + 1) / (len(prepared) + 1)
+        for slot, layer in enumerate(layers):
+            centre = (slot + 1) / (len(layers) + 1)
             drift = 0.04 * math.sin(2 * math.pi * (t + slot * 0.3))
-            _paste(out, patch, alpha, int((centre + drift) * width), int(height * 0.96))
-        yield u8(np.clip(out, 0, 255))
-
-
-def _paste(
-    out: NDArray[np.float32],
-    patch: NDArray[np.float32],
-    alpha: NDArray[np.float32],
-    centre_x: int,
-    bottom: int,
-) -> None:
-    height, width = out.shape[:2]
-    ph, pw = patch.shape[:2]
-    x0, y0 = centre_x - pw // 2, bottom - ph
-    cx0, cy0 = max(0, x0), max(0, y0)
-    cx1, cy1 = min(width, x0 + pw), min(height, y0 + ph)
-    if cx0 >= cx1 or cy0 >= cy1:
-        return
-    sub_p = patch[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
-    sub_a = alpha[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
-    region = out[cy0:cy1, cx0:cx1]
-    out[cy0:cy1, cx0:cx1] = region * (1 - sub_a) + sub_p * sub_a
+            layer_h, layer_w = layer.weights.shape[:2]
+            left = int((centre + drift) * width) - layer_w // 2
+            frame = layer.paint(frame, left, int(height * 0.96) - layer_h)
+        yield frame
 
 
 def chained_transitions(keyframes: Sequence[Frame], frame_counts: Sequence[int]) -> Iterator[Frame]:
