@@ -12,8 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PIL import Image
+
 from pixforge.domain.catalogue import RESTYLES
-from pixforge.domain.rules import CAMERA_MOVEMENTS, DEFAULT_TEMPLATES, STYLES
+from pixforge.domain.rules import CAMERA_MOVEMENTS, DEFAULT_TEMPLATES, STYLES, Template
 from pixforge.domain.spec import (
     GenerationSpec,
     ImageRef,
@@ -76,6 +78,9 @@ def main() -> None:
             sheet(render(out, f"image-{style}", *image, "--style", style), f"style-image-{style}")
         for template in DEFAULT_TEMPLATES:
             slug = template.name.lower().replace(" ", "-")
+            if template.kind == "image":
+                picture(template, f"image-template-{slug}")
+                continue
             sheet(
                 render(out, slug, *image, "--template-id", str(template.template_id)),
                 f"template-{slug}",
@@ -102,6 +107,29 @@ def main() -> None:
         source = render(out, "source", *image, "--camera", "pan_right", "--duration", "5")
         for name, video in features(out, source).items():
             sheet(video, name)
+
+
+def picture(template: Template, name: str) -> None:
+    """An image template's picture (a still, so no contact sheet): day, then night, images."""
+    engine = PreviewEngine(EngineConfig(templates={template.template_id: template}))
+    refs = tuple(ImageRef(str(DAY if i % 2 == 0 else NIGHT), 0, 0) for i in range(template.images))
+    spec = GenerationSpec(
+        mode=Mode.IMAGE_TEMPLATE,
+        model="",
+        prompt="",
+        quality="1080p",
+        duration_s=0,
+        template_id=template.template_id,
+        image_ids=tuple(range(1, template.images + 1)),
+    )
+    target = GALLERY / f"{name}.png"
+    with tempfile.TemporaryDirectory() as tmp:
+        still = Path(tmp) / "picture.jpg"
+        engine.render(
+            RenderJob(1, spec, 7, OutputFormat(480, 360, 24, 1), refs), still, lambda _: None
+        )
+        Image.open(still).save(target)
+    print(target.relative_to(ROOT))
 
 
 def features(out: Path, source_path: Path) -> dict[str, Path]:
