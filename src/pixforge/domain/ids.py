@@ -1,4 +1,5 @@
-"""Public ids: random 53-bit integers, so they fit JavaScript numbers and reveal no counts."""
+"""Public ids (random 53-bit integers, so they fit JavaScript numbers and reveal no counts),
+unguessable file tokens, and the one shape of a stored file's address."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ def new_public_id() -> int:
 def new_token() -> str:
     """An unguessable URL token (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+def file_url(public_url: str, token: str, name: str) -> str:
+    """Where a stored file is served: its token, then a name for the downloader."""
+    return f"{public_url}/files/{token}/{name}"

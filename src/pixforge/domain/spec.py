@@ -36,6 +36,11 @@ def output_file(mode: Mode) -> tuple[str, str]:
     return "mp4", "video/mp4"
 
 
+def output_name(generation_id: int, mode: Mode) -> str:
+    """The file name a generation's output is served under (`<id>.mp4` or `<id>.jpg`)."""
+    return f"{generation_id}.{output_file(mode)[0]}"
+
+
 @dataclass(frozen=True, slots=True)
 class GenerationSpec:
     """What the caller asked for, before validation; field names are ours, not the wire's."""

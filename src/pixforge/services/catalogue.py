@@ -17,6 +17,7 @@ from pixforge.domain.catalogue import (
     parse_positive,
 )
 from pixforge.domain.errors import InvalidParameterError
+from pixforge.domain.ids import file_url
 from pixforge.domain.rules import Template
 from pixforge.storage.base import BlobStore
 from pixforge.store import uploads as upload_repo
@@ -82,7 +83,7 @@ class CatalogueService:
         if size > 100:
             raise InvalidParameterError("page_size: at most 100")
         entries = [
-            RestyleEntry(r, f"{self.public_url}/files/{_cover_token(r)}/cover.jpg")
+            RestyleEntry(r, file_url(self.public_url, _cover_token(r), "cover.jpg"))
             for r in RESTYLES
         ]
         return Page(page_of(entries, page, size), len(entries), page, size)

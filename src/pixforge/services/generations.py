@@ -19,7 +19,7 @@ from pixforge.domain.errors import (
     TemplateNotActivatedError,
     UnknownImageError,
 )
-from pixforge.domain.ids import new_public_id
+from pixforge.domain.ids import file_url, new_public_id
 from pixforge.domain.pricing import PriceTable, feature_credits
 from pixforge.domain.rules import ModelRules, Template
 from pixforge.domain.spec import (
@@ -28,7 +28,7 @@ from pixforge.domain.spec import (
     Mode,
     OutputFormat,
     SourceVideo,
-    output_file,
+    output_name,
     spec_from_json,
     spec_to_json,
 )
@@ -357,8 +357,7 @@ class GenerationService:
             raise NotFoundError(f"{field}: couldn't find {field.split('_')[0]} {video_id}")
         url = ""
         if row.status == VideoStatus.SUCCEEDED and row.output_token:
-            extension, _ = output_file(Mode(row.mode))
-            url = f"{self.public_url}/files/{row.output_token}/{row.id}.{extension}"
+            url = file_url(self.public_url, row.output_token, output_name(row.id, Mode(row.mode)))
         return GenerationView(
             id=row.id,
             status=row.status,

@@ -12,7 +12,7 @@ from typing import Any
 
 from pixforge.domain import features
 from pixforge.domain.errors import InsufficientCreditsError, InternalError, InvalidParameterError
-from pixforge.domain.ids import new_token
+from pixforge.domain.ids import file_url, new_token
 from pixforge.domain.pricing import PriceTable
 from pixforge.domain.spec import Mode
 from pixforge.media.segment import jpeg, mask_png, segment
@@ -107,7 +107,7 @@ class MaskService:
                 masks: list[FoundMask] = []
                 for name, token, key, content_type, size, ext in written:
                     upload_repo.insert_file(conn, FileRow(token, key, content_type, size, now))
-                    url = f"{self.public_url}/files/{token}/{name}.{ext}"
+                    url = file_url(self.public_url, token, f"{name}.{ext}")
                     urls.append(url)
                     if name == "keyframe":
                         continue

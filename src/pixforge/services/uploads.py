@@ -24,7 +24,7 @@ from pixforge.domain.errors import (
     MissingParameterError,
     PixforgeError,
 )
-from pixforge.domain.ids import new_public_id, new_token
+from pixforge.domain.ids import file_url, new_public_id, new_token
 from pixforge.media.fetch import FetchFailedError, FetchLimits, FetchRefusedError, fetch
 from pixforge.media.images import ImageLimits, ImageRejectedError, inspect_image
 from pixforge.media.probe import MediaInfo, ProbeError, probe
@@ -107,7 +107,7 @@ class UploadService:
         self.fetch_limits = fetch_limits
 
     def file_url(self, token: str, name: str) -> str:
-        return f"{self.public_url}/files/{token}/{name}"
+        return file_url(self.public_url, token, name)
 
     # -- images
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pixforge.domain import webhooks
-from pixforge.domain.ids import new_token
+from pixforge.domain.ids import file_url, new_token
 from pixforge.domain.moderation import ModerationPolicy
 from pixforge.domain.spec import (
     VIDEO_INPUT_MODES,
@@ -26,6 +26,7 @@ from pixforge.domain.spec import (
     RenderJob,
     SourceVideo,
     output_file,
+    output_name,
     spec_from_json,
 )
 from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus
@@ -315,8 +316,7 @@ class Runner:
         webhook_id = spec_from_json(row.spec_json).webhook_id
         if not webhook_id:
             return False
-        extension, _ = output_file(Mode(row.mode))
-        url = f"{self.public_url}/files/{token}/{row.id}.{extension}" if token else ""
+        url = file_url(self.public_url, token, output_name(row.id, Mode(row.mode))) if token else ""
         # Credits actually spent: a blocked or failed generation was refunded in this transaction.
         spent = row.credits_charged if status is VideoStatus.SUCCEEDED else 0
         body = webhooks.payload(row.id, int(status), url, size, has_audio, spent)
