@@ -11,6 +11,7 @@ from pixforge.domain.errors import (
     DisabledAccountError,
     DisabledApiKeyError,
     ExpiredApiKeyError,
+    InsufficientCreditsError,
     InvalidParameterError,
     MissingApiKeyError,
     UnknownApiKeyError,
@@ -18,7 +19,7 @@ from pixforge.domain.errors import (
 from pixforge.domain.ids import new_public_id
 from pixforge.store import accounts as repo
 from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
-from pixforge.store.db import ConflictError, Database
+from pixforge.store.db import ConflictError, Connection, Database
 
 KEY_PREFIX = "pf-"
 
@@ -30,6 +31,39 @@ def hash_key(raw_key: str) -> str:
 
 def new_raw_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def check_affordable(account: AccountRow, cost: int, what: str) -> None:
+    """Raise 500090 when the account's two buckets together hold less than `cost`."""
+    if account.credit_monthly + account.credit_package < cost:
+        raise InsufficientCreditsError(
+            f"insufficient credits: {what} costs {cost}, the balance is "
+            f"{account.credit_monthly} monthly + {account.credit_package} package"
+        )
+
+
+def charge(
+    conn: Connection,
+    account: AccountRow,
+    cost: int,
+    *,
+    generation_id: int | None,
+    kind: str,
+    now: float,
+) -> None:
+    """Spend `cost` in the caller's transaction: the monthly bucket first, then the package."""
+    from_monthly = min(account.credit_monthly, cost)
+    repo.apply_ledger_entry(
+        conn,
+        LedgerEntryRow(
+            account_id=account.id,
+            generation_id=generation_id,
+            kind=kind,
+            delta_monthly=-from_monthly,
+            delta_package=-(cost - from_monthly),
+            created_at=now,
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from pixforge.domain import features, rules
 from pixforge.domain.errors import (
     ConcurrencyLimitError,
-    InsufficientCreditsError,
     InternalError,
     InvalidParameterError,
     NotFoundError,
@@ -35,7 +34,7 @@ from pixforge.domain.spec import (
 from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus, can_transition
 from pixforge.queue.base import Dispatcher
 from pixforge.services import inputs
-from pixforge.services.accounts import Caller
+from pixforge.services.accounts import Caller, charge, check_affordable
 from pixforge.services.idempotency import replayed, replayed_in
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
@@ -45,7 +44,6 @@ from pixforge.store import masks as mask_repo
 from pixforge.store import templates as template_repo
 from pixforge.store import uploads as upload_repo
 from pixforge.store import webhooks as webhook_repo
-from pixforge.store.accounts import LedgerEntryRow
 from pixforge.store.db import ConflictError, Connection, Database
 from pixforge.store.generations import GenerationRow
 
@@ -143,12 +141,7 @@ class GenerationService:
                 if twin is not None:
                     return int(twin["id"])
                 self._check_concurrency(conn, account.id, account.concurrency_limit)
-                if account.credit_monthly + account.credit_package < cost:
-                    raise InsufficientCreditsError(
-                        f"insufficient credits: this request costs {cost}, the balance is "
-                        f"{account.credit_monthly} monthly + {account.credit_package} package"
-                    )
-                from_monthly = min(account.credit_monthly, cost)
+                check_affordable(account, cost, "this request")
                 now = time.time()
                 generation_id = new_public_id()
                 repo.insert_generation(
@@ -186,17 +179,7 @@ class GenerationService:
                         finished_at=None,
                     ),
                 )
-                account_repo.apply_ledger_entry(
-                    conn,
-                    LedgerEntryRow(
-                        account_id=account.id,
-                        generation_id=generation_id,
-                        kind="charge",
-                        delta_monthly=-from_monthly,
-                        delta_package=-(cost - from_monthly),
-                        created_at=now,
-                    ),
-                )
+                charge(conn, account, cost, generation_id=generation_id, kind="charge", now=now)
                 response = {"id": generation_id}
                 replay_repo.insert_record(
                     conn, caller.api_key_id, trace_id, fingerprint, json.dumps(response), now

@@ -11,21 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from pixforge.domain import features
-from pixforge.domain.errors import InsufficientCreditsError, InternalError, InvalidParameterError
+from pixforge.domain.errors import InternalError, InvalidParameterError
 from pixforge.domain.ids import file_url, new_token
 from pixforge.domain.pricing import PriceTable
 from pixforge.domain.spec import Mode
 from pixforge.media.segment import jpeg, mask_png, segment
 from pixforge.media.video import frame_at
 from pixforge.services import inputs
-from pixforge.services.accounts import Caller
+from pixforge.services.accounts import Caller, charge, check_affordable
 from pixforge.services.idempotency import replayed, replayed_in
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import idempotency as replay_repo
 from pixforge.store import masks as mask_repo
 from pixforge.store import uploads as upload_repo
-from pixforge.store.accounts import LedgerEntryRow
 from pixforge.store.db import ConflictError, Database
 from pixforge.store.masks import MaskRow
 from pixforge.store.uploads import FileRow
@@ -98,11 +97,7 @@ class MaskService:
                 if twin is not None:
                     self._discard(written)
                     return _from_json(twin)
-                if account.credit_monthly + account.credit_package < cost:
-                    raise InsufficientCreditsError(
-                        f"insufficient credits: a mask selection costs {cost}, the balance is "
-                        f"{account.credit_monthly} monthly + {account.credit_package} package"
-                    )
+                check_affordable(account, cost, "a mask selection")
                 urls: list[str] = []
                 masks: list[FoundMask] = []
                 for name, token, key, content_type, size, ext in written:
@@ -117,13 +112,7 @@ class MaskService:
                     )
                     mask_repo.insert_mask(conn, row)
                     masks.append(FoundMask(mask_id, name, url))
-                from_monthly = min(account.credit_monthly, cost)
-                account_repo.apply_ledger_entry(
-                    conn,
-                    LedgerEntryRow(
-                        account.id, None, "mask", -from_monthly, -(cost - from_monthly), now
-                    ),
-                )
+                charge(conn, account, cost, generation_id=None, kind="mask", now=now)
                 selection = MaskSelection(keyframe, urls[0], cost, masks)
                 replay_repo.insert_record(
                     conn,
