@@ -306,6 +306,30 @@ def _video_source(client: Client, value: str) -> dict[str, int]:
         raise typer.Exit(code=2) from error
 
 
+def _run_on_video(
+    video: str,
+    start: Callable[[Client, dict[str, int]], int],
+    out: Path | None,
+    as_json: bool,
+    no_wait: bool,
+    timeout_s: float,
+    base_url: str | None,
+    api_key: str | None,
+) -> None:
+    """Resolve VIDEO (uploading a file or URL first), then start a generation on it and follow
+    it as every generate command does."""
+    with _client(base_url, api_key) as client:
+        source = _video_source(client, video)
+        _run(client, lambda: start(client, source), out, as_json, no_wait, timeout_s)
+
+
+def _audio_media_id(client: Client, value: str) -> int:
+    """An audio reference: media:<id>, a bare media id, or a file / URL to upload."""
+    source = _video_source(client, value)
+    # A bare number can only be an uploaded audio's media id here, never a video_id.
+    return source.get("media_id", source.get("video_id", 0))
+
+
 @generate_app.command("extend")
 def generate_extend(
     video: VideoArg,
@@ -323,16 +347,16 @@ def generate_extend(
 ) -> None:
     """Extend a video: the new clip starts on its last frame."""
     options = _options(model=model, quality=quality, duration=duration, seed=seed)
-    with _client(base_url, api_key) as client:
-        source = _video_source(client, video)
-        _run(
-            client,
-            lambda: client.extend(prompt, **source, **options),
-            out,
-            as_json,
-            no_wait,
-            timeout,
-        )
+    _run_on_video(
+        video,
+        lambda client, source: client.extend(prompt, **source, **options),
+        out,
+        as_json,
+        no_wait,
+        timeout,
+        base_url,
+        api_key,
+    )
 
 
 @generate_app.command("lip-sync")
@@ -351,22 +375,13 @@ def generate_lip_sync(
     as_json: AsJson = False,
 ) -> None:
     """Lip sync: the video speaks the TTS text or the uploaded audio."""
-    with _client(base_url, api_key) as client:
-        source = _video_source(client, video)
-        audio_id = _video_source(client, audio)["media_id"] if audio else None
-        _run(
-            client,
-            lambda: client.lip_sync(
-                **source,
-                audio_media_id=audio_id,
-                speaker_id=None if audio_id else speaker,
-                text=text,
-            ),
-            out,
-            as_json,
-            no_wait,
-            timeout,
-        )
+
+    def start(client: Client, source: dict[str, int]) -> int:
+        audio_id = _audio_media_id(client, audio) if audio else None
+        speaker_id = None if audio_id else speaker
+        return client.lip_sync(**source, audio_media_id=audio_id, speaker_id=speaker_id, text=text)
+
+    _run_on_video(video, start, out, as_json, no_wait, timeout, base_url, api_key)
 
 
 @generate_app.command("sound")
@@ -384,18 +399,18 @@ def generate_sound(
     as_json: AsJson = False,
 ) -> None:
     """Add a generated sound track to a video."""
-    with _client(base_url, api_key) as client:
-        source = _video_source(client, video)
-        _run(
-            client,
-            lambda: client.sound_effect(
-                **source, content=content, keep_original_sound=keep_sound or None
-            ),
-            out,
-            as_json,
-            no_wait,
-            timeout,
-        )
+    _run_on_video(
+        video,
+        lambda client, source: client.sound_effect(
+            **source, content=content, keep_original_sound=keep_sound or None
+        ),
+        out,
+        as_json,
+        no_wait,
+        timeout,
+        base_url,
+        api_key,
+    )
 
 
 @generate_app.command("restyle")
@@ -412,16 +427,18 @@ def generate_restyle(
     as_json: AsJson = False,
 ) -> None:
     """Restyle a video (<= 16 s)."""
-    with _client(base_url, api_key) as client:
-        source = _video_source(client, video)
-        _run(
-            client,
-            lambda: client.restyle(**source, restyle_id=restyle_id, prompt=prompt, seed=seed),
-            out,
-            as_json,
-            no_wait,
-            timeout,
-        )
+    _run_on_video(
+        video,
+        lambda client, source: client.restyle(
+            **source, restyle_id=restyle_id, prompt=prompt, seed=seed
+        ),
+        out,
+        as_json,
+        no_wait,
+        timeout,
+        base_url,
+        api_key,
+    )
 
 
 @generate_app.command("multi-transition")
@@ -548,23 +565,23 @@ def generate_swap(
 ) -> None:
     """Swap step 2: replace the masked region with an image."""
     replacement = _image_source(image)
-    with _client(base_url, api_key) as client:
-        source = _video_source(client, video)
-        _run(
-            client,
-            lambda: client.swap(
-                **source,
-                mask_id=mask_id,
-                keyframe_id=keyframe,
-                image=replacement,
-                quality=quality,
-                keep_original_sound=keep_sound or None,
-            ),
-            out,
-            as_json,
-            no_wait,
-            timeout,
-        )
+    _run_on_video(
+        video,
+        lambda client, source: client.swap(
+            **source,
+            mask_id=mask_id,
+            keyframe_id=keyframe,
+            image=replacement,
+            quality=quality,
+            keep_original_sound=keep_sound or None,
+        ),
+        out,
+        as_json,
+        no_wait,
+        timeout,
+        base_url,
+        api_key,
+    )
 
 
 @generate_app.command("mimic")
@@ -581,16 +598,16 @@ def generate_mimic(
 ) -> None:
     """Motion control: the image's character moves like the video's subject."""
     character = _image_source(image)
-    with _client(base_url, api_key) as client:
-        source = _video_source(client, video)
-        _run(
-            client,
-            lambda: client.mimic(character, **source, quality=quality),
-            out,
-            as_json,
-            no_wait,
-            timeout,
-        )
+    _run_on_video(
+        video,
+        lambda client, source: client.mimic(character, **source, quality=quality),
+        out,
+        as_json,
+        no_wait,
+        timeout,
+        base_url,
+        api_key,
+    )
 
 
 @generate_app.command("image-template")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pixforge.media.probe import probe
+from pixforge.sdk import Client
 from tests.support.media import image_bytes
 from tests.support.server import free_port
 from tests.system.conftest import LiveServer
@@ -157,6 +158,11 @@ def test_feature_commands(live: LiveServer, tmp_path: Path) -> None:
     make_audio(voice, 1.2)
     dubbed = generated(live, "lip-sync", CLIP, "--audio", str(voice))
     assert dubbed["has_audio"] is True
+    # An audio already uploaded, named by its bare media id (or media:ID).
+    with Client(api_key=live.api_key, base_url=live.base_url) as client:
+        audio_id = client.upload_media(voice).media_id
+    for reference in (str(audio_id), f"media:{audio_id}"):
+        assert generated(live, "lip-sync", CLIP, "--audio", reference)["has_audio"] is True
     assert generated(live, "sound", CLIP, "--content", "rain")["has_audio"] is True
     looks = json.loads(live.cli("restyles", "--json", *auth(live)).stdout)["restyles"]
     assert (
