@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pixforge.domain import features, rules
 from pixforge.domain.errors import (
@@ -219,6 +220,7 @@ class GenerationService:
             )
         source: SourceVideo | None = None
         audio_s: float | None = None
+        character: Path | None = None
         with self.db.read() as conn:
             first_image = self._owned_images(conn, caller, spec)
             if spec.template_id is not None:
@@ -244,8 +246,12 @@ class GenerationService:
             if spec.mode is Mode.SWAP:
                 self._check_mask(conn, caller, spec)
             if spec.mode is Mode.MIMIC:
-                assert source is not None
-                inputs.check_mimic_subjects(conn, self.blobs, spec.image_ids[0], source)
+                character = inputs.image_path(conn, self.blobs, spec.image_ids[0])
+        if spec.mode is Mode.MIMIC:
+            # Segmentation takes a moment: done after the read transaction has ended.
+            assert source is not None
+            assert character is not None
+            inputs.check_mimic_subjects(character, source)
         # A template dictates the length wherever it is used (text, image, extend, fusion).
         length_s = rules.effective_duration_s(spec, self.templates)
         if spec.mode in LAUNCH_MODES:

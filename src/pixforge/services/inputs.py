@@ -109,17 +109,19 @@ def source_audio(conn: Connection, blobs: BlobStore, account_id: int, media_id: 
     return SourceAudio(blobs.path(file.storage_key), duration_s)
 
 
-def check_mimic_subjects(
-    conn: Connection, blobs: BlobStore, image_id: int, source: SourceVideo
-) -> None:
-    """Mimic needs a clear subject in the character image (701002) and in the reference
-    video's first frame (701003); both are looked for with the swap segmentation."""
+def image_path(conn: Connection, blobs: BlobStore, image_id: int) -> Path:
+    """Where an uploaded image (already checked to be the caller's) is stored."""
     upload = upload_repo.get_upload(conn, image_id)
     file = upload_repo.get_file(conn, upload.file_token) if upload else None
     if file is None:
         raise UnknownImageError(f"img_id: image {image_id} does not exist")
-    image = np.asarray(load_rgb(blobs.path(file.storage_key)), np.uint8)
-    if not has_subject(image):
+    return blobs.path(file.storage_key)
+
+
+def check_mimic_subjects(image: Path, source: SourceVideo) -> None:
+    """Mimic needs a clear subject in the character image (701002) and in the reference
+    video's first frame (701003); both are looked for with the swap segmentation."""
+    if not has_subject(np.asarray(load_rgb(image), np.uint8)):
         raise MimicSubjectError(
             "img_id: the image has no clear subject (a person or an animal) to animate"
         )
