@@ -13,17 +13,20 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "pixforge"
 
 # package -> pixforge packages it may import (itself always allowed).
 ALLOWED: dict[str, set[str]] = {
-    "domain": set(),
+    "values": set(),
+    "assets": set(),
+    "domain": {"values"},
     "media": set(),
     "storage": set(),
     "store": {"domain"},
+    "lifecycle": {"domain", "storage", "store"},
     "engines": {"domain", "media"},
     "queue": {"worker"},
-    "worker": {"domain", "engines", "media", "metrics", "storage", "store"},
-    "services": {"domain", "media", "queue", "storage", "store"},
-    "api": {"config", "domain", "logs", "metrics", "services", "state"},
-    "sdk": set(),
-    "mcp": {"sdk"},
+    "worker": {"domain", "engines", "lifecycle", "media", "metrics", "storage", "store"},
+    "services": {"assets", "domain", "lifecycle", "media", "queue", "storage", "store"},
+    "api": {"config", "containers", "domain", "logs", "metrics", "services"},
+    "sdk": {"values"},
+    "mcp": {"sdk", "values"},
 }
 
 
@@ -51,6 +54,62 @@ def test_import_directions(package: str) -> None:
             if parts[0] != "pixforge" or len(parts) < 2:
                 continue
             assert parts[1] in allowed, f"{path.relative_to(SRC)} imports {name}"
+
+
+def test_services_see_only_the_dispatcher_protocol() -> None:
+    """The API side knows how to ring the doorbell, not who answers it."""
+    for path in _modules("services"):
+        for name in _imports(path):
+            if name.startswith("pixforge.queue"):
+                assert name == "pixforge.queue.base", f"{path.relative_to(SRC)} imports {name}"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_engines_have_no_import_cycle_and_know_no_other_engine() -> None:
+    graph: dict[str, set[str]] = {}
+    for path in _modules("engines"):
+        module = _module_name(path)
+        graph[module] = {
+            name
+            for name in _imports(path)
+            if name.startswith("pixforge.engines") and name != module
+        }
+    for module, imported in graph.items():
+        for engine in ("preview", "diffusers"):
+            other = {"preview": "diffusers", "diffusers": "preview"}[engine]
+            if module.startswith(f"pixforge.engines.{engine}"):
+                assert not any(i.startswith(f"pixforge.engines.{other}") for i in imported), module
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> None:
+        if module in done:
+            return
+        assert module not in visiting, f"import cycle: {' -> '.join([*trail, module])}"
+        visiting.add(module)
+        for target in graph.get(module, ()):
+            if target in graph:
+                visit(target, [*trail, module])
+        visiting.discard(module)
+        done.add(module)
+
+    for module in graph:
+        visit(module, [])
+
+
+def test_an_api_process_loads_no_engine() -> None:
+    """The routes and the API container run without any engine (the Celery API replicas)."""
+    code = (
+        "import sys, pixforge.app, pixforge.containers.api; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pixforge.engines', "
+        "'pixforge.worker.runner', 'pixforge.queue.embedded'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_only_the_store_imports_sqlalchemy() -> None:

@@ -13,12 +13,16 @@ from pixforge.api.envelope import install_exception_handlers
 from pixforge.api.middleware import RequestMiddleware
 from pixforge.api.v2.router import router as v2_router
 from pixforge.config import Settings
-from pixforge.state import AppState
+from pixforge.containers.api import ApiContainer
 
 
-def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
+def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI:
     """Build the app; the state (database, workers) starts with the lifespan and stops with it."""
-    app_state = state or AppState.build(settings)
+    if state is None:
+        from pixforge.containers.server import build_server
+
+        state = build_server(settings)
+    app_state = state
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -61,8 +61,8 @@ def _services(data_dir: Path | None) -> Any:
 
 
 def _operator(data_dir: Path | None) -> Any:
+    from pixforge.containers.common import load_templates
     from pixforge.services.operator import OperatorService
-    from pixforge.state import load_templates
     from pixforge.store.db import Database
 
     settings = _settings(data_dir=data_dir)
@@ -90,12 +90,12 @@ def serve(
     import uvicorn
 
     from pixforge.app import create_app
+    from pixforge.containers.server import build_server
     from pixforge.logs import configure_logging
-    from pixforge.state import AppState
 
     settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
     configure_logging(settings.log_level, settings.log_json)
-    state = AppState.build(settings)
+    state = build_server(settings)
     created = state.accounts.ensure_dev_account(settings.dev_account_credits, settings.dev_api_key)
     if created is not None:
         account, key = created
@@ -299,9 +299,9 @@ def credits_grant(
 @videos_app.command("delete")
 def videos_delete(video_id: int, data_dir: DataDirOption = None) -> None:
     """Delete a generation (status 6) and its video; one still generating is refunded."""
-    from pixforge.state import AppState
+    from pixforge.containers.server import build_server
 
-    state = AppState.build(_settings(data_dir=data_dir, workers=0))
+    state = build_server(_settings(data_dir=data_dir, workers=0))
     try:
         previous = state.generations.delete(video_id)
     except PixforgeError as error:
@@ -335,14 +335,15 @@ def render(
     name: Annotated[str | None, typer.Option(help="File name without .mp4")] = None,
 ) -> None:
     """Render a request offline with the configured engine, without a server."""
-    from pixforge.domain import rules
-    from pixforge.domain.spec import GenerationSpec, ImageRef, Mode, RenderJob
-    from pixforge.engines.base import EngineConfig
+    from pixforge.containers.common import load_templates
+    from pixforge.containers.worker import engine_config
+    from pixforge.domain.features import FEATURES, RuleContext
+    from pixforge.domain.manifest import JobManifest, StoredImage
+    from pixforge.domain.rules import MODELS
+    from pixforge.domain.spec import ImageRef, LaunchOptions, Mode, RenderJob, launch_spec
     from pixforge.engines.registry import build_engine
-    from pixforge.media.encode import EncoderSettings
     from pixforge.media.images import ImageLimits, ImageRejectedError, inspect_image
     from pixforge.media.probe import probe
-    from pixforge.state import load_templates
 
     settings = _settings()
     images = image or []
@@ -364,39 +365,39 @@ def render(
             err_console.print(f"[red]error:[/red] {path}: {error}")
             raise typer.Exit(code=2) from error
         refs.append(ImageRef(str(path), info.width, info.height))
-    spec = GenerationSpec(
-        mode=mode,
-        model=model,
-        prompt=prompt,
+    options = LaunchOptions(
         negative_prompt=negative_prompt,
-        quality=quality,
-        duration_s=duration,
-        aspect_ratio=aspect_ratio if mode is Mode.TEXT else None,
         motion_mode=motion,
-        seed=seed,
         style=style,
         camera_movement=camera,
         template_id=template_id,
-        water_mark=water_mark,
         sound_effect_switch=sound is not None,
         sound_effect_content=sound or "",
+    )
+    spec = launch_spec(
+        mode,
+        model=model,
+        prompt=prompt,
+        quality=quality,
+        duration_s=duration,
         image_ids=tuple(range(1, len(refs) + 1)),
+        aspect_ratio=aspect_ratio if mode is Mode.TEXT else None,
+        options=options,
+        seed=seed,
+        water_mark=water_mark,
     )
     templates = load_templates(settings)
+    context = RuleContext(MODELS, templates)
+    feature = FEATURES[mode]
+    manifest = JobManifest(
+        tuple(StoredImage(i + 1, ref.path, ref.width, ref.height) for i, ref in enumerate(refs))
+    )
     try:
-        model_rules = rules.validate(spec, rules.MODELS, templates)
+        planned = feature.plan(spec, feature.validate(spec, context), manifest, context)
     except PixforgeError as error:
         _fail(error)
-    length = rules.effective_duration_s(spec, templates)
-    first = (refs[0].width, refs[0].height) if refs else None
-    output = rules.output_format(spec, model_rules, length, first)
-    encoder = EncoderSettings(
-        settings.encoder_preset, settings.encoder_crf, settings.encoder_threads
-    )
-    engine = build_engine(
-        settings.engine,
-        EngineConfig(encoder=encoder, templates=templates, caption=settings.preview_caption),
-    )
+    output = planned.output
+    engine = build_engine(settings.engine, engine_config(settings, templates))
     out.mkdir(parents=True, exist_ok=True)
     default_name = f"{mode.value}-{camera or style or 'plain'}-{seed}"
     target = out / f"{name or default_name}.mp4"
@@ -476,10 +477,10 @@ def models_check(
     """Load a model and run a 1-step dry run at its smallest size."""
     import time
 
-    from pixforge.domain.spec import GenerationSpec, ImageRef, Mode, OutputFormat, RenderJob
-    from pixforge.engines.base import EngineConfig
-    from pixforge.engines.diffusers.engine import DiffusersEngine
-    from pixforge.state import diffusers_options
+    from pixforge.containers.common import load_templates
+    from pixforge.containers.worker import engine_config
+    from pixforge.domain.spec import ImageRef, Mode, OutputFormat, RenderJob, launch_spec
+    from pixforge.engines.diffusers.engine import DiffusersEngine, DiffusersOptions
 
     registry_file, entries = _registry(registry)
     key = (name, Mode(mode))
@@ -487,8 +488,9 @@ def models_check(
         err_console.print(f"[red]error:[/red] {name} does not serve {mode} in {registry_file}")
         raise typer.Exit(code=1)
     entry = entries[key]
-    options = diffusers_options(_settings(diffusers_models_file=registry_file))
-    engine = DiffusersEngine(EngineConfig(diffusers=options), options)
+    settings = _settings(engine="diffusers", diffusers_models_file=registry_file)
+    config = engine_config(settings, load_templates(settings))
+    engine = DiffusersEngine(config, DiffusersOptions.from_config(config.options))
     engine.registry = {key: entry.__class__(**{**_fields(entry), "steps": 1})}
     import tempfile
 
@@ -502,14 +504,14 @@ def models_check(
             if mode == "text"
             else (ImageRef(str(image_path), 64, 64),) * (2 if mode == "transition" else 1)
         )
-        spec = GenerationSpec(
-            mode=Mode(mode),
+        spec = launch_spec(
+            Mode(mode),
             model=name,
             prompt="a check",
             quality="360p",
             duration_s=1,
             aspect_ratio="1:1",
-            image_ids=tuple(range(len(images))),
+            image_ids=tuple(range(1, len(images) + 1)),
         )
         started = time.monotonic()
         engine.render(

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
 
     # -- generation lifecycle
     engine: str = "preview"
+    # How submitted work reaches a worker: threads in this process ("embedded"), or in the
+    # submitting request's own thread ("inline": tests and one-shot tools).
+    dispatcher: Literal["embedded", "inline"] = "embedded"
+    # Where uploads and outputs are kept: files under data_dir/media, or memory (tests).
+    storage: Literal["local", "memory"] = "local"
+    # On shutdown, running renders are handed back at their next step; a worker still busy
+    # after this long is left behind (its work is released for it).
+    stop_grace_s: float = Field(default=5.0, ge=0)
     lease_s: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=2, ge=1)
     worker_poll_s: float = Field(default=1.0, gt=0)
@@ -117,6 +125,12 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Work files (renders in progress, uploads being probed), beside the media so finished
+        files move in by rename."""
+        return self.data_dir / "scratch"
 
     @property
     def resolved_public_url(self) -> str:

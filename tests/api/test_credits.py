@@ -62,7 +62,8 @@ def test_failed_generation_ends_in_8_and_refunds(server: RunningServer) -> None:
     token = uploaded["img_url"].split("/files/")[1].split("/")[0]
     found = server.state.uploads.stored_file(token)
     assert found is not None
-    found[0].unlink()  # the input vanished from storage: the render must fail cleanly
+    # The input vanished from storage: the render must fail cleanly.
+    server.state.blobs.delete(found.storage_key)
     body = {**VALID_TEXT, "img_id": uploaded["img_id"]}
     answer = api.post("/openapi/v2/video/img/generate", body)
     assert answer["ErrCode"] == 0

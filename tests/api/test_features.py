@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixforge.domain.features import tts_seconds
+from pixforge.domain.features.lip_sync import tts_seconds
 from pixforge.media.probe import probe
 from tests.support.media import (
     decode_frames,
@@ -606,7 +606,7 @@ def test_an_unfinished_swap_is_refunded_when_deleted(tmp_path: Path) -> None:
 
 def test_feature_generations_survive_a_restart(tmp_path: Path) -> None:
     data_dir = tmp_path / "d"
-    with running_server(make_settings(data_dir, workers=0)) as server:
+    with running_server(make_settings(data_dir, workers=0, storage="local")) as server:
         account = server.create_account()
         api = server.api(account)
         media_id = api.media_id(make_scene_video(tmp_path / "c.mp4", 320, 240, 1))
@@ -619,7 +619,7 @@ def test_feature_generations_survive_a_restart(tmp_path: Path) -> None:
         ids = [submit(api, path, {**body, "video_media_id": media_id}) for path, body in bodies]
         before = api.balance()
         api.close()
-    with running_server(make_settings(data_dir, workers=2)) as server:
+    with running_server(make_settings(data_dir, workers=2, storage="local")) as server:
         api = server.api(account)
         results = [api.wait(answer["video_id"]) for answer in ids]
         assert [r["status"] for r in results] == [1, 1, 1]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pixforge.state import load_templates
+from pixforge.containers.common import load_templates
 from tests.support.media import image_bytes
 from tests.support.server import make_settings, running_server
 

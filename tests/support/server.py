@@ -1,4 +1,11 @@
-"""Test helpers: a real pixforge server on a loopback port and a small PixVerse-speaking client."""
+"""Test helpers: a pixforge server (in-process by default, or on a loopback socket) and a small
+PixVerse-speaking client.
+
+The in-process server is the real app — middleware, routes, services, the SQLite file, the
+workers and the preview engine — driven through Starlette's TestClient (an httpx transport that
+calls the ASGI app directly), so a test pays no socket or uvicorn start-up. `socket=True` starts
+uvicorn on a free port for the few tests that need real sockets.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +21,12 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.testclient import TestClient
 
 from pixforge.app import create_app
 from pixforge.config import Settings
-from pixforge.state import AppState
+from pixforge.containers.api import ApiContainer
+from pixforge.containers.server import build_server
 
 
 def free_port() -> int:
@@ -36,6 +45,9 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "worker_poll_s": 0.2,
         "rate_limit_per_s": 1000.0,
         "rate_limit_burst": 1000,
+        # Blobs in memory; tests that restart a server on the same data pass storage="local".
+        "storage": "memory",
+        "stop_grace_s": 2.0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -51,10 +63,14 @@ class Account:
 class Api:
     """A thin PixVerse client for tests: adds API-KEY and a fresh Ai-trace-id to every call."""
 
-    def __init__(self, base_url: str, api_key: str | None) -> None:
+    def __init__(
+        self, base_url: str, api_key: str | None, http: httpx.Client | None = None
+    ) -> None:
         self.base_url = base_url
         self.api_key = api_key
-        self.http = httpx.Client(base_url=base_url, timeout=60)
+        # A shared in-process client is the server's; only a client of our own is closed here.
+        self._owns_http = http is None
+        self.http = http if http is not None else httpx.Client(base_url=base_url, timeout=60)
 
     def headers(self, trace_id: str | None = None, **extra: str) -> dict[str, str]:
         headers = {"Ai-trace-id": trace_id or str(uuid.uuid4())}
@@ -120,14 +136,19 @@ class Api:
         raise TimeoutError(f"video {video_id} still generating after {timeout_s} s")
 
     def close(self) -> None:
-        self.http.close()
+        if self._owns_http:
+            self.http.close()
 
 
 class RunningServer:
-    def __init__(self, settings: Settings, state: AppState) -> None:
+    def __init__(
+        self, settings: Settings, state: ApiContainer, http: httpx.Client | None = None
+    ) -> None:
         self.settings = settings
         self.state = state
         self.base_url = f"http://127.0.0.1:{settings.port}"
+        # The in-process client (None when the server listens on a real socket).
+        self.http = http
 
     def create_account(
         self, monthly: int = 100_000, package: int = 0, concurrency: int | None = None
@@ -137,13 +158,20 @@ class RunningServer:
         return Account(row.id, key_row.id, key)
 
     def api(self, account: Account | None) -> Api:
-        return Api(self.base_url, account.api_key if account else None)
+        return Api(self.base_url, account.api_key if account else None, self.http)
 
 
 @contextmanager
-def running_server(settings: Settings) -> Iterator[RunningServer]:
-    state = AppState.build(settings)
+def running_server(settings: Settings, *, socket: bool = False) -> Iterator[RunningServer]:
+    """The app with its lifespan (workers started, stopped at the end)."""
+    state = build_server(settings)
     app = create_app(settings, state)
+    if not socket:
+        base_url = f"http://127.0.0.1:{settings.port}"
+        with TestClient(app, base_url=base_url, raise_server_exceptions=False) as client:
+            client.timeout = 60
+            yield RunningServer(settings, state, client)
+        return
     config = uvicorn.Config(
         app, host="127.0.0.1", port=settings.port, log_config=None, access_log=False
     )

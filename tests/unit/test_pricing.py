@@ -6,10 +6,11 @@ import pytest
 
 from pixforge.domain.pricing import PriceTable, video_credits
 from pixforge.domain.spec import GenerationSpec, Mode
+from tests.support.specs import flat_spec
 
 
 def spec(quality: str = "540p", motion: str = "normal", **extra: object) -> GenerationSpec:
-    return GenerationSpec(
+    return flat_spec(
         mode=Mode.TEXT,
         model="v4.5",
         prompt="p",
@@ -17,7 +18,7 @@ def spec(quality: str = "540p", motion: str = "normal", **extra: object) -> Gene
         duration_s=5,
         aspect_ratio="16:9",
         motion_mode=motion,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

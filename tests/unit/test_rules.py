@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from fractions import Fraction
 
@@ -18,15 +17,16 @@ from pixforge.domain.errors import (
     TemplateQualityError,
 )
 from pixforge.domain.spec import GenerationSpec, Mode
+from tests.support.specs import flat_spec, validate
 
-BASE = GenerationSpec(
-    mode=Mode.TEXT,
-    model="v4.5",
-    prompt="a fox",
-    quality="540p",
-    duration_s=5,
-    aspect_ratio="16:9",
-)
+BASE: dict[str, object] = {
+    "mode": Mode.TEXT,
+    "model": "v4.5",
+    "prompt": "a fox",
+    "quality": "540p",
+    "duration_s": 5,
+    "aspect_ratio": "16:9",
+}
 
 # (model, duration, quality) -> allowed?, straight from spec §4.1.
 EXPECTED_DURATIONS = {
@@ -42,7 +42,7 @@ EXPECTED_DURATIONS = {
 
 
 def spec(**changes: object) -> GenerationSpec:
-    return dataclasses.replace(BASE, **changes)  # type: ignore[arg-type]
+    return flat_spec(**{**BASE, **changes})
 
 
 def test_default_models_are_the_spec_list() -> None:
@@ -58,10 +58,10 @@ def test_duration_matrix(model: str, duration: int, quality: str) -> None:
     ok = duration in (allowed_1080 if quality == "1080p" else allowed)
     candidate = spec(model=model, duration_s=duration, quality=quality)
     if ok:
-        rules.validate(candidate)
+        validate(candidate)
     else:
         with pytest.raises(InvalidParameterError, match="duration"):
-            rules.validate(candidate)
+            validate(candidate)
 
 
 @pytest.mark.parametrize(
@@ -73,17 +73,17 @@ def test_aspect_ratio_matrix(model: str, aspect: str) -> None:
     allowed = rules.WIDE_ASPECT_RATIOS if wide else rules.CLASSIC_ASPECT_RATIOS
     candidate = spec(model=model, aspect_ratio=aspect)
     if aspect in allowed:
-        rules.validate(candidate)
+        validate(candidate)
     elif not aspect:
         with pytest.raises(MissingParameterError, match="aspect_ratio"):
-            rules.validate(candidate)
+            validate(candidate)
     else:
         with pytest.raises(InvalidParameterError, match="aspect_ratio"):
-            rules.validate(candidate)
+            validate(candidate)
 
 
 def test_aspect_ratio_is_ignored_for_image_modes() -> None:
-    rules.validate(spec(mode=Mode.IMAGE, aspect_ratio=None, image_ids=(2**52,)))
+    validate(spec(mode=Mode.IMAGE, aspect_ratio=None, image_ids=(2**52,)))
 
 
 @pytest.mark.parametrize(
@@ -103,20 +103,20 @@ def test_aspect_ratio_is_ignored_for_image_modes() -> None:
 def test_fast_motion(model: str, duration: int, quality: str, error: str | None) -> None:
     candidate = spec(model=model, duration_s=duration, quality=quality, motion_mode="fast")
     if error is None:
-        rules.validate(candidate)
+        validate(candidate)
     else:
         with pytest.raises(InvalidParameterError, match=error):
-            rules.validate(candidate)
+            validate(candidate)
 
 
 @pytest.mark.parametrize("model", list(rules.MODELS))
 def test_normal_motion_is_accepted_on_every_model(model: str) -> None:
-    rules.validate(spec(model=model, motion_mode="normal"))
+    validate(spec(model=model, motion_mode="normal"))
 
 
 def test_unknown_motion_mode() -> None:
     with pytest.raises(InvalidParameterError, match="motion_mode"):
-        rules.validate(spec(motion_mode="slow"))
+        validate(spec(motion_mode="slow"))
 
 
 @pytest.mark.parametrize(
@@ -124,17 +124,17 @@ def test_unknown_motion_mode() -> None:
     [("v3.5", 2048), ("v4.5", 2048), ("v5", 2048), ("v5.5", 5000), ("v6", 5000), ("c1", 5000)],
 )
 def test_prompt_lengths(model: str, limit: int) -> None:
-    rules.validate(spec(model=model, prompt="x" * limit, negative_prompt="y" * limit))
+    validate(spec(model=model, prompt="x" * limit, negative_prompt="y" * limit))
     with pytest.raises(PromptTooLongError, match="prompt"):
-        rules.validate(spec(model=model, prompt="x" * (limit + 1)))
+        validate(spec(model=model, prompt="x" * (limit + 1)))
     with pytest.raises(NegativePromptTooLongError, match="negative_prompt"):
-        rules.validate(spec(model=model, negative_prompt="y" * (limit + 1)))
+        validate(spec(model=model, negative_prompt="y" * (limit + 1)))
 
 
 @pytest.mark.parametrize("prompt", ["", "   "])
 def test_empty_prompt_is_missing(prompt: str) -> None:
     with pytest.raises(MissingParameterError, match="prompt"):
-        rules.validate(spec(prompt=prompt))
+        validate(spec(prompt=prompt))
 
 
 @pytest.mark.parametrize(
@@ -142,19 +142,19 @@ def test_empty_prompt_is_missing(prompt: str) -> None:
 )
 def test_seed_range(seed: int | None, ok: bool) -> None:
     if ok:
-        rules.validate(spec(seed=seed))
+        validate(spec(seed=seed))
     else:
         with pytest.raises(InvalidParameterError, match="seed"):
-            rules.validate(spec(seed=seed))
+            validate(spec(seed=seed))
 
 
 @pytest.mark.parametrize("style", [*rules.STYLES, "", "day", "realistic", "ANIME"])
 def test_styles(style: str) -> None:
     if style in rules.STYLES or style == "":
-        rules.validate(spec(style=style))
+        validate(spec(style=style))
     else:
         with pytest.raises(InvalidParameterError, match="style"):
-            rules.validate(spec(style=style))
+            validate(spec(style=style))
 
 
 @pytest.mark.parametrize(
@@ -164,40 +164,40 @@ def test_styles(style: str) -> None:
 def test_camera_movement_matrix(model: str, movement: str) -> None:
     candidate = spec(model=model, camera_movement=movement)
     if movement in ("", "default") or (movement != "spin" and model in ("v4", "v4.5")):
-        rules.validate(candidate)
+        validate(candidate)
     else:
         with pytest.raises(InvalidParameterError, match="camera_movement"):
-            rules.validate(candidate)
+            validate(candidate)
 
 
 def test_camera_movement_not_with_template() -> None:
     template = rules.DEFAULT_TEMPLATES[0]
     with pytest.raises(InvalidParameterError, match="camera_movement cannot be combined"):
-        rules.validate(spec(template_id=template.template_id, camera_movement="zoom_in"))
+        validate(spec(template_id=template.template_id, camera_movement="zoom_in"))
 
 
 def test_camera_movement_not_on_transitions() -> None:
     with pytest.raises(InvalidParameterError, match="transitions"):
-        rules.validate(
+        validate(
             spec(mode=Mode.TRANSITION, camera_movement="zoom_in", image_ids=(2**52, 2**52 + 1))
         )
 
 
 def test_unknown_template() -> None:
     with pytest.raises(InvalidParameterError, match="template_id"):
-        rules.validate(spec(template_id=123))
+        validate(spec(template_id=123))
 
 
 def test_template_quality_not_allowed() -> None:
     narrow = next(t for t in rules.DEFAULT_TEMPLATES if "1080p" not in t.qualities)
     with pytest.raises(TemplateQualityError, match="quality"):
-        rules.validate(spec(template_id=narrow.template_id, quality="1080p"))
+        validate(spec(template_id=narrow.template_id, quality="1080p"))
 
 
 def test_template_allows_empty_prompt_and_dictates_duration() -> None:
     template = rules.DEFAULT_TEMPLATES[0]
     candidate = spec(template_id=template.template_id, prompt="", duration_s=8, quality="1080p")
-    rules.validate(candidate)
+    validate(candidate)
     table = {t.template_id: t for t in rules.DEFAULT_TEMPLATES}
     assert rules.effective_duration_s(candidate, table) == template.duration_s
 
@@ -224,7 +224,7 @@ def test_field_errors_name_the_field(
     changes: dict[str, object], error: type[PixforgeError], field: str
 ) -> None:
     with pytest.raises(error) as caught:
-        rules.validate(spec(**changes))
+        validate(spec(**changes))
     assert field in caught.value.message
 
 
@@ -247,8 +247,7 @@ def test_field_errors_name_the_field(
     ],
 )
 def test_output_sizes(quality: str, aspect: str, size: tuple[int, int]) -> None:
-    candidate = spec(model="v6", quality=quality, aspect_ratio=aspect)
-    output = rules.output_format(candidate, rules.MODELS["v6"], 5, None)
+    output = rules.aspect_format(quality, aspect, 5)
     assert (output.width, output.height) == size
     assert output.fps == 24 and output.frame_count == 120
 
@@ -267,8 +266,7 @@ def test_output_sizes(quality: str, aspect: str, size: tuple[int, int]) -> None:
 def test_image_modes_follow_the_image(
     image: tuple[int, int], model: str, expected: tuple[int, int]
 ) -> None:
-    candidate = spec(mode=Mode.IMAGE, model=model, aspect_ratio=None, image_ids=(2**52,))
-    output = rules.output_format(candidate, rules.MODELS[model], 8, image)
+    output = rules.image_format("540p", rules.MODELS[model], image, 8)
     assert (output.width, output.height) == expected
     assert output.frame_count == 8 * 24
 

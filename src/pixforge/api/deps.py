@@ -10,20 +10,20 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from pixforge.api.envelope import from_pydantic
+from pixforge.containers.api import ApiContainer
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.services.accounts import Caller
 from pixforge.services.idempotency import request_hash
-from pixforge.state import AppState
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def get_state(request: Request) -> AppState:
-    state: AppState = request.app.state.pixforge
+def get_state(request: Request) -> ApiContainer:
+    state: ApiContainer = request.app.state.pixforge
     return state
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
+StateDep = Annotated[ApiContainer, Depends(get_state)]
 
 
 def get_caller(request: Request, state: StateDep) -> Caller:

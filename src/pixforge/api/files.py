@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pixforge.api.deps import StateDep
@@ -16,18 +18,59 @@ router = APIRouter()
 
 
 @router.api_route("/files/{token}/{name}", methods=["GET", "HEAD"])
-async def download(state: StateDep, token: str, name: str) -> FileResponse:
-    found = await run_in_threadpool(state.uploads.stored_file, token)
-    if found is None:
+async def download(request: Request, state: StateDep, token: str, name: str) -> Response:
+    row = await run_in_threadpool(state.uploads.stored_file, token)
+    size = await run_in_threadpool(state.blobs.size, row.storage_key) if row else None
+    if row is None or size is None:
         raise UnknownEndpointError("file not found", 404)
-    path, row = found
-    return FileResponse(
-        path,
-        media_type=row.content_type,
-        filename=name,
-        content_disposition_type="inline",
-        headers={"Cache-Control": "private, max-age=86400"},
-    )
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, max-age=86400",
+        # Stored files never change, so the token and size identify the content.
+        "ETag": f'"{token[:16]}-{size}"',
+        "Content-Disposition": _disposition(name),
+    }
+    wanted = byte_range(request.headers.get("range"), size)
+    if wanted is RANGE_NOT_SATISFIABLE:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    status, start, end = 200, 0, size
+    if isinstance(wanted, tuple):
+        status, (start, end) = 206, wanted
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=row.content_type)
+    body = state.blobs.read(row.storage_key, start, end)
+    return StreamingResponse(body, status_code=status, headers=headers, media_type=row.content_type)
+
+
+RANGE_NOT_SATISFIABLE = "unsatisfiable"
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """The [start, end) a Range header asks for; None for the whole file (no header, a
+    malformed one, or several ranges — which the RFC lets a server ignore);
+    RANGE_NOT_SATISFIABLE when it lies outside the file."""
+    match = _SINGLE_RANGE.fullmatch(header.strip()) if header else None
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if not first:  # the last N bytes
+        length = int(last)
+        return (max(0, size - length), size) if length else RANGE_NOT_SATISFIABLE
+    start = int(first)
+    if start >= size:
+        return RANGE_NOT_SATISFIABLE
+    end = min(size, int(last) + 1) if last else size
+    return (start, end) if end > start else None
+
+
+_SINGLE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+
+
+def _disposition(name: str) -> str:
+    quoted = quote(name)
+    return f'inline; filename="{name}"' if quoted == name else f"inline; filename*=utf-8''{quoted}"
 
 
 @router.get("/healthz")

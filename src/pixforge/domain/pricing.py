@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pixforge.domain.spec import GenerationSpec, Mode
+from pixforge.domain.spec import GenerationSpec
 
 
 def _default_base() -> dict[str, int]:
@@ -96,17 +96,18 @@ def _number(value: object) -> float:
 
 
 def video_credits(spec: GenerationSpec, duration_s: int, table: PriceTable) -> int:
-    """Credits charged for a generation of `duration_s` seconds."""
+    """Credits charged for a model-based generation of `duration_s` seconds."""
     base = table.base_5s[spec.quality]
     multiplier = table.duration_multipliers.get(duration_s)
     # Durations outside the table (v6/c1 take any 1..15 s) are priced pro rata per second.
     credits = base * multiplier if multiplier is not None else base * duration_s / 5
-    if spec.motion_mode == "fast":
+    options = spec.options
+    if options.motion_mode == "fast":
         credits *= table.fast_multiplier
     total = math.ceil(round(credits, 6))
-    if spec.sound_effect_switch and spec.template_id is None:
+    if options.sound_effect_switch and options.template_id is None:
         total += table.sound_effect_per_5s * math.ceil(duration_s / 5)
-    if spec.lip_sync_switch:
+    if options.lip_sync_switch:
         total += table.lip_sync_per_s * duration_s
     return total
 
@@ -116,25 +117,7 @@ def per_second_credits(quality: str, seconds: float, table: PriceTable) -> int:
     return math.ceil(table.base_5s[quality] * math.ceil(round(seconds, 3)) / 5)
 
 
-def feature_credits(
-    spec: GenerationSpec, duration_s: int, table: PriceTable, *, input_s: float = 0.0
-) -> int:
-    """Credits for any mode. `input_s` is the length of the input that sets the price: the
-    uploaded audio for lip sync, the source video for sound effect, restyle and swap."""
-    if spec.mode is Mode.LIP_SYNC:
-        if spec.audio_media_id is not None:
-            return table.lip_sync_per_s * max(1, math.ceil(round(input_s, 3)))
-        text_bytes = len(spec.lip_sync_tts_content.encode("utf-8"))
-        return table.lip_sync_per_s * max(1, math.ceil(text_bytes / table.lip_sync_tts_bytes))
-    if spec.mode is Mode.SOUND_EFFECT:
-        return table.sound_effect_per_5s * max(1, math.ceil(round(input_s, 3) / 5))
-    if spec.mode in (Mode.RESTYLE, Mode.SWAP):
-        return per_second_credits(spec.quality, input_s, table)
-    if spec.mode is Mode.IMAGE_TEMPLATE:
-        return table.image_template
-    if spec.mode is Mode.MIMIC:
-        return table.mimic_per_s[spec.quality] * max(1, math.ceil(round(input_s, 3)))
-    if spec.mode is Mode.MULTI_TRANSITION:
-        credits = per_second_credits(spec.quality, duration_s, table)
-        return math.ceil(credits * (table.fast_multiplier if spec.motion_mode == "fast" else 1))
-    return video_credits(spec, duration_s, table)
+def split_charge(credit_monthly: int, cost: int) -> tuple[int, int]:
+    """(from the monthly bucket, from the package bucket): the monthly bucket is spent first."""
+    from_monthly = min(max(credit_monthly, 0), cost)
+    return from_monthly, cost - from_monthly

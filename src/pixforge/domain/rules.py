@@ -5,7 +5,7 @@ Sources for every table are in docs/spec-notes.md (spec §3.1–§3.3, §4.1, §
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -17,113 +17,41 @@ from pixforge.domain.errors import (
     PromptTooLongError,
     TemplateQualityError,
 )
-from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat
+from pixforge.domain.spec import GenerationSpec, ImageInput, OutputFormat
+from pixforge.values import (
+    CAMERA_MOVEMENTS,
+    CLASSIC_ASPECT_RATIOS,
+    ID_MAX,
+    MODEL_RULES,
+    MOTION_MODES,
+    NO_CAMERA_MOVEMENT,
+    QUALITY_SHORT_SIDE_PX,
+    SEED_MAX,
+    STYLES,
+    WIDE_ASPECT_RATIOS,
+    ModelRules,
+)
+
+__all__ = [
+    "CAMERA_MOVEMENTS",
+    "CLASSIC_ASPECT_RATIOS",
+    "FPS",
+    "ID_MAX",
+    "MODELS",
+    "NO_CAMERA_MOVEMENT",
+    "QUALITY_SHORT_SIDE_PX",
+    "SEED_MAX",
+    "STYLES",
+    "WIDE_ASPECT_RATIOS",
+    "LaunchCheck",
+    "ModelRules",
+    "Template",
+]
 
 FPS = 24
-SEED_MAX = 2_147_483_647
-ID_MAX = 2**53 - 1
-
-QUALITY_SHORT_SIDE_PX: Mapping[str, int] = {"360p": 360, "540p": 540, "720p": 720, "1080p": 1080}
-
-CLASSIC_ASPECT_RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16")
-WIDE_ASPECT_RATIOS = (*CLASSIC_ASPECT_RATIOS, "2:3", "3:2", "21:9")
-
-STYLES = ("anime", "3d_animation", "clay", "comic", "cyberpunk")
-
-# "default" (MCP enum) and "" mean "no camera movement" and are accepted on every model.
-NO_CAMERA_MOVEMENT = ("", "default")
-CAMERA_MOVEMENTS = (
-    "horizontal_left",
-    "horizontal_right",
-    "vertical_up",
-    "vertical_down",
-    "zoom_in",
-    "zoom_out",
-    "crane_up",
-    "quickly_zoom_in",
-    "quickly_zoom_out",
-    "smooth_zoom_in",
-    "camera_rotation",
-    "robo_arm",
-    "super_dolly_out",
-    "whip_pan",
-    "hitchcock",
-    "left_follow",
-    "right_follow",
-    "pan_left",
-    "pan_right",
-    "fix_bg",
-    "auto_camera",
-)
-
-MOTION_MODES = ("normal", "fast")
+MODELS: Mapping[str, ModelRules] = MODEL_RULES
 SOUND_CONTENT_MAX_CHARS = 2048
 LIP_SYNC_TTS_MAX_CHARS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class ModelRules:
-    """What one model accepts."""
-
-    durations_s: frozenset[int]
-    durations_1080p_s: frozenset[int]
-    aspect_ratios: tuple[str, ...]
-    fast_motion: bool
-    camera_movement: bool
-    prompt_max_chars: int
-
-
-_CLASSIC_FAST = ModelRules(
-    durations_s=frozenset({5, 8}),
-    durations_1080p_s=frozenset({5}),
-    aspect_ratios=CLASSIC_ASPECT_RATIOS,
-    fast_motion=True,
-    camera_movement=False,
-    prompt_max_chars=2048,
-)
-_CLASSIC_CAMERA = ModelRules(
-    durations_s=frozenset({5, 8}),
-    durations_1080p_s=frozenset({5}),
-    aspect_ratios=CLASSIC_ASPECT_RATIOS,
-    fast_motion=True,
-    camera_movement=True,
-    prompt_max_chars=2048,
-)
-_V5 = ModelRules(
-    durations_s=frozenset({5, 8}),
-    durations_1080p_s=frozenset({5, 8}),
-    aspect_ratios=CLASSIC_ASPECT_RATIOS,
-    fast_motion=False,
-    camera_movement=False,
-    prompt_max_chars=2048,
-)
-_V55 = ModelRules(
-    durations_s=frozenset({5, 8, 10}),
-    durations_1080p_s=frozenset({5, 8}),
-    aspect_ratios=CLASSIC_ASPECT_RATIOS,
-    fast_motion=False,
-    camera_movement=False,
-    prompt_max_chars=5000,
-)
-_V6 = ModelRules(
-    durations_s=frozenset(range(1, 16)),
-    durations_1080p_s=frozenset(range(1, 16)),
-    aspect_ratios=WIDE_ASPECT_RATIOS,
-    fast_motion=False,
-    camera_movement=False,
-    prompt_max_chars=5000,
-)
-
-MODELS: Mapping[str, ModelRules] = {
-    "v3.5": _CLASSIC_FAST,
-    "v4": _CLASSIC_CAMERA,
-    "v4.5": _CLASSIC_CAMERA,
-    "v5": _V5,
-    "v5.5": _V55,
-    "v5.6": _V55,
-    "v6": _V6,
-    "c1": _V6,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,16 +194,27 @@ def _sort_key(value: object) -> tuple[int, str]:
     return (int(value), "") if isinstance(value, int) else (0, str(value))
 
 
+@dataclass(frozen=True, slots=True)
+class LaunchCheck:
+    """How the shared model rules apply to one model-based feature."""
+
+    # The aspect ratio sent, and whether this feature takes one (text, fusion) — the others
+    # follow their input's shape and ignore a sent value.
+    aspect_ratio: str | None = None
+    takes_aspect_ratio: bool = False
+    camera_allowed: bool = True
+    # Multi-transition: the keyframes' durations set the length and a prompt is optional.
+    segmented: bool = False
+
+
 def validate(
     spec: GenerationSpec,
-    models: Mapping[str, ModelRules] = MODELS,
-    templates: Mapping[int, Template] | None = None,
+    models: Mapping[str, ModelRules],
+    templates: Mapping[int, Template],
+    check: LaunchCheck,
 ) -> ModelRules:
     """Raise the first broken rule as a domain error naming the field; return the model's rules."""
-    catalogue = (
-        templates if templates is not None else {t.template_id: t for t in DEFAULT_TEMPLATES}
-    )
-    template = _check_template(spec, catalogue)
+    template = _check_template(spec, templates)
     if not spec.model:
         raise MissingParameterError("model is required")
     rules = models.get(spec.model)
@@ -283,25 +222,26 @@ def validate(
         raise InvalidParameterError(
             f"model: unsupported value {spec.model!r}; allowed: {', '.join(models)}"
         )
-    _check_prompts(spec, rules, template)
-    _check_quality_duration(spec, rules, template)
-    _check_aspect_ratio(spec, rules)
-    _check_motion(spec, rules)
+    _check_prompts(spec, rules, template, check)
+    _check_quality_duration(spec, rules, template, check)
+    _check_aspect_ratio(spec, rules, check)
+    _check_motion(spec, rules, check)
     check_seed(spec)
-    _check_style_camera(spec, rules)
+    _check_style_camera(spec, models, rules, check)
     _check_extras(spec)
     return rules
 
 
 def _check_template(spec: GenerationSpec, catalogue: Mapping[int, Template]) -> Template | None:
-    if spec.template_id is None:
+    template_id = spec.options.template_id
+    if template_id is None:
         return None
-    template = catalogue.get(spec.template_id)
+    template = catalogue.get(template_id)
     if template is None:
-        raise InvalidParameterError(f"template_id: template {spec.template_id} does not exist")
+        raise InvalidParameterError(f"template_id: template {template_id} does not exist")
     if template.kind == "image":
         raise InvalidParameterError(
-            f"template_id: template {spec.template_id} is an image template; use "
+            f"template_id: template {template_id} is an image template; use "
             "POST /openapi/v2/image/template/generate"
         )
     if spec.quality in QUALITY_SHORT_SIDE_PX and spec.quality not in template.qualities:
@@ -309,30 +249,33 @@ def _check_template(spec: GenerationSpec, catalogue: Mapping[int, Template]) -> 
             f"quality: template {template.template_id} ({template.name}) does not support "
             f"{spec.quality}; allowed: {', '.join(template.qualities)}"
         )
-    if spec.camera_movement not in NO_CAMERA_MOVEMENT:
+    if spec.options.camera_movement not in NO_CAMERA_MOVEMENT:
         raise InvalidParameterError("camera_movement cannot be combined with template_id")
     return template
 
 
-def _check_prompts(spec: GenerationSpec, rules: ModelRules, template: Template | None) -> None:
+def _check_prompts(
+    spec: GenerationSpec, rules: ModelRules, template: Template | None, check: LaunchCheck
+) -> None:
     # A template supplies its own prompt, so only template requests may leave it empty;
     # multi-transition prompts are per keyframe and optional.
-    if template is None and spec.mode is not Mode.MULTI_TRANSITION and not spec.prompt.strip():
+    if template is None and not check.segmented and not spec.prompt.strip():
         raise MissingParameterError("prompt is required and must not be empty")
     if len(spec.prompt) > rules.prompt_max_chars:
         raise PromptTooLongError(
             f"prompt: {len(spec.prompt)} characters; model {spec.model} allows at most "
             f"{rules.prompt_max_chars}"
         )
-    if len(spec.negative_prompt) > rules.prompt_max_chars:
+    negative = spec.options.negative_prompt
+    if len(negative) > rules.prompt_max_chars:
         raise NegativePromptTooLongError(
-            f"negative_prompt: {len(spec.negative_prompt)} characters; model {spec.model} "
+            f"negative_prompt: {len(negative)} characters; model {spec.model} "
             f"allows at most {rules.prompt_max_chars}"
         )
 
 
 def _check_quality_duration(
-    spec: GenerationSpec, rules: ModelRules, template: Template | None
+    spec: GenerationSpec, rules: ModelRules, template: Template | None, check: LaunchCheck
 ) -> None:
     if not spec.quality:
         raise MissingParameterError("quality is required")
@@ -341,7 +284,7 @@ def _check_quality_duration(
             f"quality: unsupported value {spec.quality!r}; allowed: "
             f"{', '.join(QUALITY_SHORT_SIDE_PX)}"
         )
-    if template is not None or spec.mode is Mode.MULTI_TRANSITION:
+    if template is not None or check.segmented:
         return  # a template dictates the length; multi-transition segments are checked apart
     if spec.duration_s not in rules.durations_s:
         raise InvalidParameterError(
@@ -355,28 +298,29 @@ def _check_quality_duration(
         )
 
 
-def _check_aspect_ratio(spec: GenerationSpec, rules: ModelRules) -> None:
-    if spec.mode not in (Mode.TEXT, Mode.FUSION):
+def _check_aspect_ratio(spec: GenerationSpec, rules: ModelRules, check: LaunchCheck) -> None:
+    if not check.takes_aspect_ratio:
         return  # image- and video-based modes follow their input; a sent value is ignored
-    if not spec.aspect_ratio:
+    if not check.aspect_ratio:
         raise MissingParameterError("aspect_ratio is required")
-    if spec.aspect_ratio not in rules.aspect_ratios:
+    if check.aspect_ratio not in rules.aspect_ratios:
         raise InvalidParameterError(
-            f"aspect_ratio: unsupported value {spec.aspect_ratio!r} for model {spec.model}; "
+            f"aspect_ratio: unsupported value {check.aspect_ratio!r} for model {spec.model}; "
             f"allowed: {', '.join(rules.aspect_ratios)}"
         )
 
 
-def _check_motion(spec: GenerationSpec, rules: ModelRules) -> None:
-    if spec.motion_mode not in MOTION_MODES:
+def _check_motion(spec: GenerationSpec, rules: ModelRules, check: LaunchCheck) -> None:
+    motion_mode = spec.options.motion_mode
+    if motion_mode not in MOTION_MODES:
         raise InvalidParameterError(
-            f"motion_mode: unsupported value {spec.motion_mode!r}; allowed: normal, fast"
+            f"motion_mode: unsupported value {motion_mode!r}; allowed: normal, fast"
         )
-    if spec.motion_mode != "fast":
+    if motion_mode != "fast":
         return
     if not rules.fast_motion:
         raise InvalidParameterError(f"motion_mode: fast is not supported on model {spec.model}")
-    fixed_length = spec.template_id is not None or spec.mode is Mode.MULTI_TRANSITION
+    fixed_length = spec.options.template_id is not None or check.segmented
     if spec.duration_s != 5 and not fixed_length:
         raise InvalidParameterError("motion_mode: fast requires duration 5")
     if spec.quality == "1080p":
@@ -388,52 +332,68 @@ def check_seed(spec: GenerationSpec) -> None:
         raise InvalidParameterError(f"seed: {spec.seed} is outside 0..{SEED_MAX}")
 
 
-def _check_style_camera(spec: GenerationSpec, rules: ModelRules) -> None:
-    if spec.style and spec.style not in STYLES:
+def check_id(field: str, value: int, what: str = "id") -> None:
+    """Public ids are positive and below 2^53 (anything else cannot exist)."""
+    if not 0 < value <= ID_MAX:
+        raise InvalidParameterError(f"{field}: {value} is not a valid {what}")
+
+
+def _check_style_camera(
+    spec: GenerationSpec,
+    models: Mapping[str, ModelRules],
+    rules: ModelRules,
+    check: LaunchCheck,
+) -> None:
+    style, camera = spec.options.style, spec.options.camera_movement
+    if style and style not in STYLES:
         raise InvalidParameterError(
-            f"style: unsupported value {spec.style!r}; allowed: {', '.join(STYLES)}"
+            f"style: unsupported value {style!r}; allowed: {', '.join(STYLES)}"
         )
-    if spec.camera_movement in NO_CAMERA_MOVEMENT:
+    if camera in NO_CAMERA_MOVEMENT:
         return
-    if spec.camera_movement not in CAMERA_MOVEMENTS:
+    if camera not in CAMERA_MOVEMENTS:
         raise InvalidParameterError(
-            f"camera_movement: unsupported value {spec.camera_movement!r}; allowed: "
-            f"{', '.join(CAMERA_MOVEMENTS)}"
+            f"camera_movement: unsupported value {camera!r}; allowed: {', '.join(CAMERA_MOVEMENTS)}"
         )
-    if spec.mode in (Mode.TRANSITION, Mode.MULTI_TRANSITION):
+    if not check.camera_allowed:
         raise InvalidParameterError("camera_movement is not supported for transitions")
     if not rules.camera_movement:
-        supported = ", ".join(name for name, r in MODELS.items() if r.camera_movement)
+        supported = ", ".join(name for name, r in models.items() if r.camera_movement)
         raise InvalidParameterError(
             f"camera_movement is not supported on model {spec.model}; supported on: {supported}"
         )
 
 
 def _check_extras(spec: GenerationSpec) -> None:
-    if len(spec.sound_effect_content) > SOUND_CONTENT_MAX_CHARS:
+    options = spec.options
+    if len(options.sound_effect_content) > SOUND_CONTENT_MAX_CHARS:
         raise InvalidParameterError(
             f"sound_effect_content: at most {SOUND_CONTENT_MAX_CHARS} characters"
         )
-    if spec.lip_sync_switch:
-        if not spec.lip_sync_tts_content.strip():
+    if options.lip_sync_switch:
+        if not options.lip_sync_tts_content.strip():
             raise MissingParameterError(
                 "lip_sync_tts_content is required when lip_sync_switch is true"
             )
-        if len(spec.lip_sync_tts_content) > LIP_SYNC_TTS_MAX_CHARS:
+        if len(options.lip_sync_tts_content) > LIP_SYNC_TTS_MAX_CHARS:
             raise InvalidParameterError(
                 f"lip_sync_tts_content: TTS text must be within {LIP_SYNC_TTS_MAX_CHARS} characters"
             )
-        if spec.lip_sync_tts_speaker_id:
-            check_speaker(spec.lip_sync_tts_speaker_id)
-    for image_id in spec.image_ids:
-        if not 0 < image_id <= ID_MAX:
-            raise InvalidParameterError(f"img_id: {image_id} is not a valid image id")
+        if options.lip_sync_tts_speaker_id:
+            check_speaker(options.lip_sync_tts_speaker_id)
+
+
+def check_image_ids(images: Iterable[ImageInput]) -> None:
+    """Every referenced image id is in the id range (named img_id, as PixVerse's checks do)."""
+    for image in images:
+        check_id("img_id", image.image_id, "image id")
 
 
 def effective_duration_s(spec: GenerationSpec, templates: Mapping[int, Template]) -> int:
     """The clip length actually rendered: the template's own length when one is used."""
-    if spec.template_id is not None and spec.template_id in templates:
-        return templates[spec.template_id].duration_s
+    template_id = spec.options.template_id
+    if template_id is not None and template_id in templates:
+        return templates[template_id].duration_s
     return spec.duration_s
 
 
@@ -465,18 +425,16 @@ def image_ratio(width: int, height: int, rules: ModelRules) -> Fraction:
     return clamp_ratio(Fraction(width, height), rules.aspect_ratios)
 
 
-def output_format(
-    spec: GenerationSpec,
-    rules: ModelRules,
-    duration_s: int,
-    first_image_size: tuple[int, int] | None,
+def aspect_format(quality: str, aspect_ratio: str, duration_s: int) -> OutputFormat:
+    """The output of a request that names its aspect ratio (text-to-video, fusion)."""
+    width, height = frame_size(quality, _aspect_fraction(aspect_ratio))
+    return OutputFormat(width=width, height=height, fps=FPS, frame_count=duration_s * FPS)
+
+
+def image_format(
+    quality: str, rules: ModelRules, image_size: tuple[int, int], duration_s: int
 ) -> OutputFormat:
-    """The exact width, height and frame count of the video for a validated spec."""
-    if spec.mode is Mode.TEXT:
-        assert spec.aspect_ratio is not None
-        ratio = _aspect_fraction(spec.aspect_ratio)
-    else:
-        assert first_image_size is not None
-        ratio = image_ratio(*first_image_size, rules)
-    width, height = frame_size(spec.quality, ratio)
+    """The output of a request that follows its (first) image's shape, clamped to the model's
+    aspect ratios."""
+    width, height = frame_size(quality, image_ratio(*image_size, rules))
     return OutputFormat(width=width, height=height, fps=FPS, frame_count=duration_s * FPS)

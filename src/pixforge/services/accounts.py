@@ -17,6 +17,7 @@ from pixforge.domain.errors import (
     UnknownApiKeyError,
 )
 from pixforge.domain.ids import new_public_id
+from pixforge.domain.pricing import split_charge
 from pixforge.store import accounts as repo
 from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
 from pixforge.store.db import ConflictError, Connection, Database
@@ -52,7 +53,7 @@ def charge(
     now: float,
 ) -> None:
     """Spend `cost` in the caller's transaction: the monthly bucket first, then the package."""
-    from_monthly = min(account.credit_monthly, cost)
+    from_monthly, from_package = split_charge(account.credit_monthly, cost)
     repo.apply_ledger_entry(
         conn,
         LedgerEntryRow(
@@ -60,7 +61,7 @@ def charge(
             generation_id=generation_id,
             kind=kind,
             delta_monthly=-from_monthly,
-            delta_package=-(cost - from_monthly),
+            delta_package=-from_package,
             created_at=now,
         ),
     )

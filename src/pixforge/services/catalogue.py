@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from pixforge.assets import restyle_cover
 from pixforge.domain.catalogue import (
     RESTYLES,
     TEMPLATE_PAGE_SIZES,
@@ -19,14 +20,14 @@ from pixforge.domain.catalogue import (
 from pixforge.domain.errors import InvalidParameterError
 from pixforge.domain.ids import file_url
 from pixforge.domain.rules import Template
-from pixforge.storage.base import BlobStore
+from pixforge.storage.base import BlobStore, exists
 from pixforge.store import uploads as upload_repo
 from pixforge.store.db import Database
 from pixforge.store.uploads import FileRow
 
 ItemT = TypeVar("ItemT")
 # Bump when the covers' look changes so servers re-render them.
-COVER_VERSION = 1
+COVER_VERSION = 2
 
 
 def _cover_token(restyle: Restyle) -> str:
@@ -60,17 +61,17 @@ class CatalogueService:
         self.blobs = blobs
         self.public_url = public_url
 
-    def install_restyle_covers(self, render: Callable[[Restyle], bytes]) -> None:
-        """Store each restyle's cover once (public files with fixed tokens), rendering it when
-        it is missing."""
+    def install_restyle_covers(self) -> None:
+        """Store each restyle's cover once (public files with fixed tokens) from the package's
+        assets, when it is missing."""
         for restyle in RESTYLES:
             token = _cover_token(restyle)
             key = f"catalogue/{token}.jpg"
             with self.db.read() as conn:
                 known = upload_repo.get_file(conn, token) is not None
-            if known and self.blobs.path(key).is_file():
+            if known and exists(self.blobs, key):
                 continue
-            size = self.blobs.put_bytes(key, render(restyle))
+            size = self.blobs.put_bytes(key, restyle_cover(restyle.restyle_id))
             with self.db.write() as conn:
                 if upload_repo.get_file(conn, token) is None:
                     upload_repo.insert_file(

@@ -1,74 +1,49 @@
-"""Generation use cases: submit (validate, price, charge, insert, dispatch) and read results."""
+"""Generation use cases: submit (validate, resolve inputs, price, charge, queue), results, and
+the operator's delete — every status change through the lifecycle core."""
 
 from __future__ import annotations
 
 import json
 import logging
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from pixforge.domain import features, rules
 from pixforge.domain.errors import (
     ConcurrencyLimitError,
     InternalError,
     InvalidParameterError,
     NotFoundError,
     TemplateNotActivatedError,
-    UnknownImageError,
 )
+from pixforge.domain.features import FEATURES, RuleContext
 from pixforge.domain.ids import file_url, new_public_id
-from pixforge.domain.pricing import PriceTable, feature_credits
-from pixforge.domain.rules import ModelRules, Template
-from pixforge.domain.spec import (
-    VIDEO_INPUT_MODES,
-    GenerationSpec,
-    Mode,
-    OutputFormat,
-    SourceVideo,
-    output_name,
-    spec_from_json,
-    spec_to_json,
-)
-from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus, can_transition
+from pixforge.domain.manifest import JobManifest
+from pixforge.domain.pricing import PriceTable
+from pixforge.domain.rules import QUALITY_SHORT_SIDE_PX, SEED_MAX, ModelRules, Template
+from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, output_name, spec_from_json
+from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus
+from pixforge.lifecycle import Lifecycle, NewGeneration, TransitionRefusedError
 from pixforge.queue.base import Dispatcher
 from pixforge.services import inputs
-from pixforge.services.accounts import Caller, charge, check_affordable
+from pixforge.services.accounts import Caller, check_affordable
 from pixforge.services.idempotency import replayed, replayed_in
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import generations as repo
 from pixforge.store import idempotency as replay_repo
-from pixforge.store import masks as mask_repo
 from pixforge.store import templates as template_repo
-from pixforge.store import uploads as upload_repo
 from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import ConflictError, Connection, Database
-from pixforge.store.generations import GenerationRow
 
 log = logging.getLogger(__name__)
-
-
-LAUNCH_MODES = frozenset({Mode.TEXT, Mode.IMAGE, Mode.TRANSITION})
-IMAGE_MODES = frozenset(
-    {
-        Mode.IMAGE,
-        Mode.TRANSITION,
-        Mode.FUSION,
-        Mode.MULTI_TRANSITION,
-        Mode.SWAP,
-        Mode.MIMIC,
-        Mode.IMAGE_TEMPLATE,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     spec: GenerationSpec
     output: OutputFormat
+    manifest: JobManifest
     cost: int
 
 
@@ -101,6 +76,7 @@ class GenerationService:
         self,
         db: Database,
         blobs: BlobStore,
+        lifecycle: Lifecycle,
         dispatcher: Dispatcher,
         public_url: str,
         prices: PriceTable,
@@ -113,10 +89,11 @@ class GenerationService:
     ) -> None:
         self.db = db
         self.blobs = blobs
+        self.lifecycle = lifecycle
         self.dispatcher = dispatcher
         self.public_url = public_url
         self.prices = prices
-        self.models = models
+        self.rules = RuleContext(models, templates)
         self.templates = templates
         self.default_concurrency = default_concurrency
         self.concurrency_release_s = concurrency_release_s
@@ -131,8 +108,18 @@ class GenerationService:
         if previous is not None:
             return int(previous["id"])
         plan = self._plan(caller, spec)
-        spec, output, cost = plan.spec, plan.output, plan.cost
-        seed = spec.seed if spec.seed is not None else secrets.randbelow(rules.SEED_MAX + 1)
+        seed = plan.spec.seed if plan.spec.seed is not None else secrets.randbelow(SEED_MAX + 1)
+        new = NewGeneration(
+            id=new_public_id(),
+            account_id=caller.account_id,
+            api_key_id=caller.api_key_id,
+            trace_id=trace_id,
+            spec=plan.spec,
+            output=plan.output,
+            manifest=plan.manifest,
+            seed=seed,
+            cost=plan.cost,
+        )
         try:
             with self.db.write() as conn:
                 account = account_repo.get_account(conn, caller.account_id, for_update=True)
@@ -142,48 +129,15 @@ class GenerationService:
                 if twin is not None:
                     return int(twin["id"])
                 self._check_concurrency(conn, account.id, account.concurrency_limit)
-                check_affordable(account, cost, "this request")
-                now = time.time()
-                generation_id = new_public_id()
-                repo.insert_generation(
-                    conn,
-                    GenerationRow(
-                        id=generation_id,
-                        account_id=caller.account_id,
-                        api_key_id=caller.api_key_id,
-                        trace_id=trace_id,
-                        status=int(VideoStatus.GENERATING),
-                        mode=spec.mode.value,
-                        model=spec.model,
-                        spec_json=spec_to_json(spec),
-                        prompt=spec.prompt or spec.restyle_prompt,
-                        negative_prompt=spec.negative_prompt,
-                        style=spec.style,
-                        quality=spec.quality,
-                        seed=seed,
-                        width=output.width,
-                        height=output.height,
-                        fps=output.fps,
-                        frame_count=output.frame_count,
-                        credits_charged=cost,
-                        output_token=None,
-                        output_size_bytes=None,
-                        has_audio=False,
-                        attempts=0,
-                        progress=0.0,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        error=None,
-                        created_at=now,
-                        modified_at=now,
-                        started_at=None,
-                        finished_at=None,
-                    ),
-                )
-                charge(conn, account, cost, generation_id=generation_id, kind="charge", now=now)
-                response = {"id": generation_id}
+                check_affordable(account, plan.cost, "this request")
+                self.lifecycle.submit(conn, account, new)
                 replay_repo.insert_record(
-                    conn, caller.api_key_id, trace_id, fingerprint, json.dumps(response), now
+                    conn,
+                    caller.api_key_id,
+                    trace_id,
+                    fingerprint,
+                    json.dumps({"id": new.id}),
+                    self.lifecycle.clock(),
                 )
         except ConflictError as error:
             previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
@@ -192,10 +146,10 @@ class GenerationService:
             raise InternalError("could not record the generation; please retry") from error
         log.info(
             "generation submitted",
-            extra={"video_id": generation_id, "credits": cost, "model": spec.model},
+            extra={"video_id": new.id, "credits": plan.cost, "model": plan.spec.model},
         )
-        self.dispatcher.notify(generation_id)
-        return generation_id
+        self.dispatcher.notify(new.id)
+        return new.id
 
     def credits_of(self, caller: Caller, video_id: int) -> int:
         """What a generation of the caller's was charged (answers that echo `credits`)."""
@@ -207,66 +161,36 @@ class GenerationService:
 
     def _plan(self, caller: Caller, spec: GenerationSpec) -> _Plan:
         """Validate, resolve every referenced input, and work out the output and the price."""
-        model_rules = features.validate(spec, self.models, self.templates)
-        if self.served is not None and (spec.model, spec.mode) not in self.served:
-            offered = sorted({model for model, mode in self.served if mode is spec.mode})
-            if not spec.model:
-                raise InvalidParameterError(
-                    f"{spec.mode.value}: this server's engine does not serve this feature"
-                )
-            raise InvalidParameterError(
-                f"model: {spec.model} is not served for {spec.mode.value} on this server; "
-                f"served: {', '.join(offered) or 'none'}"
-            )
-        source: SourceVideo | None = None
-        audio_s: float | None = None
-        character: Path | None = None
+        feature = FEATURES[spec.mode]
+        model_rules = feature.validate(spec, self.rules)
+        self._check_served(spec)
+        needs = feature.needs(spec)
         with self.db.read() as conn:
-            first_image = self._owned_images(conn, caller, spec)
+            images = inputs.images(conn, caller.account_id, needs)
             if spec.template_id is not None:
                 self._check_activated(conn, caller, spec.template_id)
             spec = self._with_webhook(conn, caller, spec)
-            if spec.mode in VIDEO_INPUT_MODES:
-                source = inputs.source_video(
-                    conn,
-                    self.blobs,
-                    caller.account_id,
-                    spec.mode,
-                    spec.source_video_id,
-                    spec.source_media_id,
-                )
-            if spec.mode is Mode.LIP_SYNC:
-                if spec.audio_media_id is not None:
-                    audio = inputs.source_audio(
-                        conn, self.blobs, caller.account_id, spec.audio_media_id
-                    )
-                    audio_s = audio.duration_s
-                else:
-                    audio_s = features.tts_seconds(spec.lip_sync_tts_content)
-            if spec.mode is Mode.SWAP:
-                self._check_mask(conn, caller, spec)
-            if spec.mode is Mode.MIMIC:
-                character = inputs.image_path(conn, self.blobs, spec.image_ids[0])
-        if spec.mode is Mode.MIMIC:
+            found = inputs.media(conn, self.blobs, caller.account_id, needs)
+        manifest = inputs.manifest_of(images, found)
+        if needs.subjects:
             # Segmentation takes a moment: done after the read transaction has ended.
-            assert source is not None
-            assert character is not None
-            inputs.check_mimic_subjects(character, source)
-        # A template dictates the length wherever it is used (text, image, extend, fusion).
-        length_s = rules.effective_duration_s(spec, self.templates)
-        if spec.mode in LAUNCH_MODES:
-            assert model_rules is not None
-            output = rules.output_format(spec, model_rules, length_s, first_image)
-        else:
-            output = features.output_format(
-                spec, model_rules, length_s, source, first_image, audio_s
+            inputs.check_subjects(self.blobs, manifest)
+        planned = feature.plan(spec, model_rules, manifest, self.rules)
+        cost = feature.price(planned.spec, planned.output, manifest, self.prices)
+        return _Plan(planned.spec, planned.output, manifest, cost)
+
+    def _check_served(self, spec: GenerationSpec) -> None:
+        if self.served is None or (spec.model, spec.mode) in self.served:
+            return
+        offered = sorted({model for model, mode in self.served if mode is spec.mode})
+        if not spec.model:
+            raise InvalidParameterError(
+                f"{spec.mode.value}: this server's engine does not serve this feature"
             )
-        duration_s = round(output.duration_s)
-        if spec.mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.IMAGE_TEMPLATE):
-            spec = replace(spec, quality=features.quality_for(output.width, output.height))
-        input_s = audio_s if audio_s is not None else (source.duration_s if source else 0.0)
-        cost = feature_credits(spec, duration_s, self.prices, input_s=input_s)
-        return _Plan(spec, output, cost)
+        raise InvalidParameterError(
+            f"model: {spec.model} is not served for {spec.mode.value} on this server; "
+            f"served: {', '.join(offered) or 'none'}"
+        )
 
     def _check_activated(self, conn: Connection, caller: Caller, template_id: int) -> None:
         if self.require_activation and not template_repo.is_activated(
@@ -291,41 +215,9 @@ class GenerationService:
         default = webhook_repo.default_webhook(conn, caller.account_id)
         return replace(spec, webhook_id=default.id) if default else spec
 
-    def _check_mask(self, conn: Connection, caller: Caller, spec: GenerationSpec) -> None:
-        mask = mask_repo.get_mask(conn, spec.mask_id)
-        if (
-            mask is None
-            or mask.account_id != caller.account_id
-            or mask.source_video_id != spec.source_video_id
-            or mask.source_media_id != spec.source_media_id
-            or mask.keyframe != spec.keyframe
-        ):
-            raise InvalidParameterError(
-                f"mask_id: {spec.mask_id[:40]!r} did not come from a mask selection of this "
-                "source video and keyframe_id"
-            )
-
-    def _owned_images(
-        self, conn: Connection, caller: Caller, spec: GenerationSpec
-    ) -> tuple[int, int] | None:
-        """Check every referenced image belongs to the caller; return the first one's size."""
-        first: tuple[int, int] | None = None
-        fields = spec.image_fields or ("img_id",) * len(spec.image_ids)
-        for field, image_id in zip(fields, spec.image_ids, strict=True):
-            upload = upload_repo.get_upload(conn, image_id)
-            if upload is None or upload.account_id != caller.account_id or upload.kind != "image":
-                raise UnknownImageError(
-                    f"{field}: image {image_id} does not exist or does not belong to this account"
-                )
-            if first is None and upload.width and upload.height:
-                first = (upload.width, upload.height)
-        if spec.mode in IMAGE_MODES and first is None:
-            raise UnknownImageError("img_id: an image is required for this mode")
-        return first
-
     def _check_concurrency(self, conn: Connection, account_id: int, limit: int | None) -> None:
         cap = limit or self.default_concurrency
-        window_start = time.time() - self.concurrency_release_s
+        window_start = self.lifecycle.clock() - self.concurrency_release_s
         active = repo.count_active(conn, account_id, window_start)
         if active >= cap:
             raise ConcurrencyLimitError(
@@ -355,7 +247,7 @@ class GenerationService:
             negative_prompt=row.negative_prompt,
             seed=row.seed,
             style=row.style,
-            resolution=rules.QUALITY_SHORT_SIDE_PX[row.quality],
+            resolution=QUALITY_SHORT_SIDE_PX[row.quality],
             width=row.width,
             height=row.height,
             size_bytes=row.output_size_bytes or 0,
@@ -371,24 +263,15 @@ class GenerationService:
     def delete(self, video_id: int) -> int:
         """Operator delete: status 6 from any status; a generation still in 5 is refunded.
 
-        Returns the status the generation had. The runner's finish is conditional on status 5,
-        so a render still in flight cannot resurrect a deleted generation.
+        Returns the status the generation had. A render still in flight finds its lease gone at
+        its next step and cannot resurrect the generation.
         """
-        with self.db.write() as conn:
-            row = repo.get_generation(conn, video_id)
-            if row is None:
-                raise NotFoundError(f"video_id: couldn't find video {video_id}")
-            previous = VideoStatus(row.status)
-            if not can_transition(previous, VideoStatus.DELETED):
-                raise InvalidParameterError(f"video_id: video {video_id} is already deleted")
-            now = time.time()
-            repo.set_status(conn, video_id, from_status=row.status, to=VideoStatus.DELETED, now=now)
-            if previous is VideoStatus.GENERATING:
-                account_repo.refund_charge(conn, video_id, now)
-            output_key = repo.output_file_key(conn, video_id)
-        if output_key is not None:
-            self.blobs.delete(output_key)
-        log.info("generation deleted", extra={"video_id": video_id, "was": int(previous)})
+        try:
+            previous = self.lifecycle.delete(video_id)
+        except TransitionRefusedError as error:
+            raise InvalidParameterError(f"video_id: video {video_id} is already deleted") from error
+        if previous is None:
+            raise NotFoundError(f"video_id: couldn't find video {video_id}")
         return int(previous)
 
     def queue_depth(self) -> tuple[int, int]:

@@ -7,14 +7,14 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from pixforge.domain import features
 from pixforge.domain.errors import InternalError, InvalidParameterError
+from pixforge.domain.features import Needs, swap
+from pixforge.domain.features.base import check_one_source
 from pixforge.domain.ids import file_url, new_token
 from pixforge.domain.pricing import PriceTable
-from pixforge.domain.spec import Mode
+from pixforge.domain.spec import VideoSource
 from pixforge.media.segment import jpeg, mask_png, segment
 from pixforge.media.video import frame_at
 from pixforge.services import inputs
@@ -64,18 +64,20 @@ class MaskService:
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
             return _from_json(previous)
-        features.check_one_source(video_id, media_id)
+        source = VideoSource(video_id, media_id)
+        check_one_source(source)
         keyframe = 1 if keyframe is None else keyframe
+        needs = Needs(video=source, video_limits=swap.LIMITS)
         with self.db.read() as conn:
-            source = inputs.source_video(
-                conn, self.blobs, caller.account_id, Mode.SWAP, video_id, media_id
-            )
-        frame_total = max(1, source.frame_count)
+            video = inputs.media(conn, self.blobs, caller.account_id, needs).video
+        assert video is not None
+        frame_total = max(1, video.frame_count)
         if not 1 <= keyframe <= frame_total:
             raise InvalidParameterError(
                 f"keyframe_id: {keyframe} is outside 1..{frame_total} (the video's frames)"
             )
-        frame = frame_at(Path(source.path), keyframe - 1)
+        with self.blobs.materialize(video.key) as path:
+            frame = frame_at(path, keyframe - 1)
         regions = segment(frame)
         cost = self.prices.mask_selection
         stored: list[tuple[str, bytes, str, str]] = [("keyframe", jpeg(frame), "image/jpeg", "jpg")]

@@ -25,11 +25,13 @@ from pixforge.domain.errors import (
     PixforgeError,
 )
 from pixforge.domain.ids import file_url, new_public_id, new_token
+from pixforge.domain.manifest import facts_to_json
 from pixforge.media.fetch import FetchFailedError, FetchLimits, FetchRefusedError, fetch
 from pixforge.media.images import ImageLimits, ImageRejectedError, inspect_image
 from pixforge.media.probe import MediaInfo, ProbeError, probe
 from pixforge.services.accounts import Caller
 from pixforge.services.idempotency import replayed
+from pixforge.services.inputs import facts_of
 from pixforge.storage.base import BlobStore
 from pixforge.store import idempotency as replay_repo
 from pixforge.store import uploads as repo
@@ -98,9 +100,12 @@ class UploadService:
         image_limits: ImageLimits,
         media_limits: MediaLimits,
         fetch_limits: FetchLimits,
+        scratch_dir: Path,
     ) -> None:
         self.db = db
         self.blobs = blobs
+        # Uploads are written here to be probed (PyAV reads files) before they are stored.
+        self.scratch_dir = scratch_dir
         self.public_url = public_url
         self.image_limits = image_limits
         self.media_limits = media_limits
@@ -140,9 +145,8 @@ class UploadService:
             duration_s=None,
             created_at=time.time(),
         )
-        return self._commit(
-            caller, trace_id, fingerprint, key, info.content_type, size, row, response
-        )
+        file = FileRow(token, key, info.content_type, size, 0.0)
+        return self._commit(caller, trace_id, fingerprint, file, row, response)
 
     def _image_bytes(self, upload: ImageUpload) -> bytes:
         if upload.data is not None and upload.url:
@@ -178,7 +182,8 @@ class UploadService:
         if previous is not None:
             return StoredUpload(**previous)
         payload = self._media_bytes(data, url)
-        fd, tmp_name = tempfile.mkstemp(dir=self.blobs.scratch_dir(), prefix="upload-")
+        self.scratch_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.scratch_dir, prefix="upload-")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -206,7 +211,15 @@ class UploadService:
             duration_s=info.duration_s,
             created_at=time.time(),
         )
-        return self._commit(caller, trace_id, fingerprint, key, content_type, size, row, response)
+        facts = facts_to_json(facts_of(info))
+        return self._commit(
+            caller,
+            trace_id,
+            fingerprint,
+            FileRow(token, key, content_type, size, 0.0, facts),
+            row,
+            response,
+        )
 
     def _media_bytes(self, data: bytes | None, url: str | None) -> bytes:
         if data is not None and url:
@@ -277,16 +290,15 @@ class UploadService:
         caller: Caller,
         trace_id: str,
         fingerprint: str,
-        key: str,
-        content_type: str,
-        size: int,
+        file: FileRow,
         row: UploadRow,
         response: StoredUpload,
     ) -> StoredUpload:
         now = time.time()
+        key = file.storage_key
         try:
             with self.db.write() as conn:
-                repo.insert_file(conn, FileRow(row.file_token, key, content_type, size, now))
+                repo.insert_file(conn, dataclasses.replace(file, created_at=now))
                 repo.insert_upload(conn, row)
                 replay_repo.insert_record(
                     conn,
@@ -305,11 +317,7 @@ class UploadService:
             raise InternalError("could not record the upload") from error
         return response
 
-    def stored_file(self, token: str) -> tuple[Path, FileRow] | None:
-        """The local path and metadata of a stored file, by its unguessable token."""
+    def stored_file(self, token: str) -> FileRow | None:
+        """A stored file's metadata by its unguessable token (the bytes are in the blobs)."""
         with self.db.read() as conn:
-            row = repo.get_file(conn, token)
-        if row is None:
-            return None
-        path = self.blobs.path(row.storage_key)
-        return (path, row) if path.is_file() else None
+            return repo.get_file(conn, token)

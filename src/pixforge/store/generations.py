@@ -1,14 +1,17 @@
-"""Repository for generation rows: insert, read, lease claims, conditional status updates."""
+"""Repository for generation rows: insert, read, and the one conditional writer every status and
+lease change goes through (`transition`, called only by lifecycle/)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
+from pixforge.domain.status import VideoStatus
 from pixforge.store.tables import files, generations
 
-GENERATING = 5  # VideoStatus.GENERATING; the store does not import the domain enum
+GENERATING = int(VideoStatus.GENERATING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,8 @@ class GenerationRow:
     modified_at: float
     started_at: float | None
     finished_at: float | None
+    # The inputs resolved at submit (domain.manifest); None on rows written before it existed.
+    manifest_json: str | None = None
 
 
 def insert_generation(conn: Connection, row: GenerationRow) -> None:
@@ -88,125 +93,63 @@ def queue_depth(conn: Connection) -> tuple[int, int]:
     return counts.get(False, 0), counts.get(True, 0)
 
 
-def _claimable(now: float) -> object:
+def _claimable(now: float) -> ColumnElement[bool]:
     return and_(
         generations.c.status == GENERATING,
         or_(generations.c.lease_expires_at.is_(None), generations.c.lease_expires_at < now),
     )
 
 
-def next_claimable(conn: Connection, now: float) -> GenerationRow | None:
+def next_claimable(conn: Connection, now: float) -> int | None:
+    """The id of the oldest generation waiting for a worker."""
     query = (
-        select(generations)
-        .where(_claimable(now))  # type: ignore[arg-type]
-        .order_by(generations.c.created_at)
-        .limit(1)
+        select(generations.c.id).where(_claimable(now)).order_by(generations.c.created_at).limit(1)
     )
     if conn.dialect.name == "postgresql":
         # Workers on other connections skip rows being claimed instead of queueing behind them.
         query = query.with_for_update(skip_locked=True)
-    row = conn.execute(query).mappings().first()
-    return GenerationRow(**row) if row else None
+    found = conn.execute(query).scalar()
+    return int(found) if found is not None else None
 
 
-def claim(conn: Connection, generation_id: int, owner: str, now: float, lease_s: float) -> bool:
-    """Take the lease on a queued or abandoned row; False when someone else holds it."""
-    result = conn.execute(
-        update(generations)
-        .where(generations.c.id == generation_id, _claimable(now))  # type: ignore[arg-type]
-        .values(
-            lease_owner=owner,
-            lease_expires_at=now + lease_s,
-            attempts=generations.c.attempts + 1,
-            started_at=now,
-            modified_at=now,
-        )
-    )
-    return result.rowcount == 1
-
-
-def renew_lease(
-    conn: Connection,
-    generation_id: int,
-    owner: str,
-    now: float,
-    lease_s: float,
-    progress: float | None = None,
-) -> bool:
-    values: dict[str, object] = {"lease_expires_at": now + lease_s}
-    if progress is not None:
-        values["progress"] = min(1.0, max(0.0, progress))
-    result = conn.execute(
-        update(generations)
-        .where(
-            generations.c.id == generation_id,
-            generations.c.status == GENERATING,
-            generations.c.lease_owner == owner,
-        )
-        .values(**values)
-    )
-    return result.rowcount == 1
-
-
-def release_leases_of(conn: Connection, owner: str, now: float) -> int:
-    """Hand back the leases an owner still holds (graceful shutdown) without counting an attempt."""
-    result = conn.execute(
-        update(generations)
-        .where(generations.c.status == GENERATING, generations.c.lease_owner == owner)
-        .values(
-            lease_owner=None,
-            lease_expires_at=None,
-            attempts=generations.c.attempts - 1,
-            modified_at=now,
-        )
-    )
-    return int(result.rowcount)
-
-
-def finish(
+def transition(
     conn: Connection,
     generation_id: int,
     *,
-    status: int,
-    now: float,
-    owner: str | None,
-    output_token: str | None = None,
-    output_size_bytes: int | None = None,
-    has_audio: bool = False,
-    error: str | None = None,
+    from_status: int,
+    values: Mapping[str, object],
+    holder: str | None = None,
+    claimable_at: float | None = None,
+    attempts_delta: int = 0,
 ) -> bool:
-    """Move a status-5 row to a terminal status; `owner` must still hold the lease when given."""
-    conditions = [generations.c.id == generation_id, generations.c.status == GENERATING]
-    if owner is not None:
-        conditions.append(generations.c.lease_owner == owner)
-    result = conn.execute(
-        update(generations)
-        .where(*conditions)
-        .values(
-            status=status,
-            output_token=output_token,
-            output_size_bytes=output_size_bytes,
-            has_audio=has_audio,
-            error=error,
-            progress=1.0 if status == 1 else generations.c.progress,
-            lease_owner=None,
-            lease_expires_at=None,
-            modified_at=now,
-            finished_at=now,
+    """The one conditional write of a generation's status and lease: applies `values` (and adds
+    `attempts_delta` to the attempts) when the row is still in `from_status` — and held by
+    `holder`, or claimable at `claimable_at`, when given. False when the row moved on
+    meanwhile, so two writers can never both win."""
+    conditions: list[ColumnElement[bool]] = [
+        generations.c.id == generation_id,
+        generations.c.status == from_status,
+    ]
+    if holder is not None:
+        conditions.append(generations.c.lease_owner == holder)
+    if claimable_at is not None:
+        conditions.append(_claimable(claimable_at))
+    changes = dict(values)
+    if attempts_delta:
+        changes["attempts"] = generations.c.attempts + attempts_delta
+    result = conn.execute(update(generations).where(*conditions).values(**changes))
+    return result.rowcount == 1
+
+
+def held_by(conn: Connection, owner_prefix: str) -> list[tuple[int, str]]:
+    """(id, owner) of the status-5 rows whose lease owner starts with `owner_prefix`."""
+    rows = conn.execute(
+        select(generations.c.id, generations.c.lease_owner).where(
+            generations.c.status == GENERATING,
+            generations.c.lease_owner.startswith(owner_prefix, autoescape=True),
         )
-    )
-    return result.rowcount == 1
-
-
-def set_status(
-    conn: Connection, generation_id: int, *, from_status: int, to: int, now: float
-) -> bool:
-    result = conn.execute(
-        update(generations)
-        .where(generations.c.id == generation_id, generations.c.status == from_status)
-        .values(status=to, modified_at=now)
-    )
-    return result.rowcount == 1
+    ).all()
+    return [(int(r[0]), str(r[1])) for r in rows]
 
 
 def output_file_key(conn: Connection, generation_id: int) -> str | None:
@@ -233,16 +176,3 @@ def leased(conn: Connection) -> list[tuple[int, str]]:
         )
     ).all()
     return [(int(r[0]), str(r[1])) for r in rows]
-
-
-def expire_lease(conn: Connection, generation_id: int, owner: str, now: float) -> bool:
-    result = conn.execute(
-        update(generations)
-        .where(
-            generations.c.id == generation_id,
-            generations.c.status == GENERATING,
-            generations.c.lease_owner == owner,
-        )
-        .values(lease_expires_at=now - 1.0)
-    )
-    return result.rowcount == 1

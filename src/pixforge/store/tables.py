@@ -66,6 +66,8 @@ files = Table(
     Column("content_type", String(100), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
+    # Probed facts of a video or audio file (JSON), so later requests need not download it.
+    Column("media_json", Text, nullable=True),
 )
 
 uploads = Table(
@@ -116,6 +118,8 @@ generations = Table(
     Column("modified_at", Float, nullable=False),
     Column("started_at", Float, nullable=True),
     Column("finished_at", Float, nullable=True),
+    # The inputs resolved at submit (blob keys and probed facts, domain/manifest.py).
+    Column("manifest_json", Text, nullable=True),
     CheckConstraint("status IN (1, 5, 6, 7, 8)", name="status_known"),
     Index("ix_generations_status_lease", "status", "lease_expires_at"),
     Index("ix_generations_account_status", "account_id", "status"),

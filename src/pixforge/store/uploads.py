@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from pixforge.store.tables import files, uploads
 
@@ -16,6 +16,8 @@ class FileRow:
     content_type: str
     size_bytes: int
     created_at: float
+    # Probed facts of a video or audio file (services/inputs.py), so inputs need no download.
+    media_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,13 @@ def insert_file(conn: Connection, row: FileRow) -> None:
             content_type=row.content_type,
             size_bytes=row.size_bytes,
             created_at=row.created_at,
+            media_json=row.media_json,
         )
     )
+
+
+def delete_file(conn: Connection, token: str) -> None:
+    conn.execute(delete(files).where(files.c.token == token))
 
 
 def get_file(conn: Connection, token: str) -> FileRow | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 
+from pixforge.lifecycle import Lifecycle
 from pixforge.store import generations as repo
 from pixforge.store.db import Database
 
@@ -26,22 +26,21 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def expire_dead_local_leases(db: Database) -> int:
-    """Expire leases whose owner ran on this host and no longer exists; return how many."""
+def expire_dead_local_leases(db: Database, lifecycle: Lifecycle) -> int:
+    """Abandon leases whose owner ran on this host and no longer exists; return how many."""
     host = socket.gethostname()
+    with db.read() as conn:
+        leased = repo.leased(conn)
     expired = 0
-    with db.write() as conn:
-        now = time.time()
-        for generation_id, owner in repo.leased(conn):
-            owner_host, _, rest = owner.partition(":")
-            pid_text = rest.partition(":")[0]
-            if owner_host != host or not pid_text.isdigit():
-                continue
-            pid = int(pid_text)
-            if pid == os.getpid() or _process_alive(pid):
-                continue
-            if repo.expire_lease(conn, generation_id, owner, now):
-                expired += 1
+    for generation_id, owner in leased:
+        owner_host, _, rest = owner.partition(":")
+        pid_text = rest.partition(":")[0]
+        if owner_host != host or not (pid_text.isascii() and pid_text.isdigit()):
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or _process_alive(pid):
+            continue
+        expired += lifecycle.abandon(generation_id, owner)
     if expired:
         log.warning("re-queued generations left by a stopped process", extra={"count": expired})
     return expired

@@ -1,51 +1,40 @@
-"""The runner: claim a generation, render it, store the video, finish it. The only finisher.
-
-Every terminal move (5 -> 1 / 7 / 8) happens here, in one transaction with its refund.
+"""The worker entry point: `run(generation_id)` claims a generation, renders it from its job
+manifest and finishes it through the lifecycle core. Every driver (embedded threads, the inline
+test dispatcher, a Celery task) calls it; `run_next()` takes the oldest waiting one instead.
 """
 
 from __future__ import annotations
 
-import json
+import errno
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
-from pixforge.domain import webhooks
-from pixforge.domain.ids import file_url, new_token
+from pixforge.domain.features import FEATURES
+from pixforge.domain.ids import new_token
+from pixforge.domain.manifest import JobManifest, MediaFacts, facts_to_json
 from pixforge.domain.moderation import ModerationPolicy
-from pixforge.domain.spec import (
-    VIDEO_INPUT_MODES,
-    ImageRef,
-    Mode,
-    OutputFormat,
-    RenderJob,
-    SourceVideo,
-    output_file,
-    output_name,
-    spec_from_json,
-)
-from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus
-from pixforge.engines.base import Engine
-from pixforge.media.probe import probe
+from pixforge.domain.spec import ImageRef, Mode, RenderJob, SourceVideo, output_file
+from pixforge.domain.status import VideoStatus
+from pixforge.engines.base import Engine, RenderResult
+from pixforge.lifecycle import Claimed, Lifecycle, StoredOutput
 from pixforge.metrics import Metrics
 from pixforge.storage.base import BlobStore
-from pixforge.store import accounts as account_repo
-from pixforge.store import generations as repo
-from pixforge.store import masks as mask_repo
-from pixforge.store import uploads as upload_repo
-from pixforge.store import webhooks as webhook_repo
-from pixforge.store.db import Connection, Database
-from pixforge.store.generations import GenerationRow
-from pixforge.store.uploads import FileRow
 
 log = logging.getLogger(__name__)
 # How often a running render writes its progress (and renews its lease, if that is sooner).
 PROGRESS_INTERVAL_S = 1.0
+# A failed generation's final write is retried (a full disk frees up once the scratch file of
+# the failed render is gone).
+FINISH_RETRY_DELAYS_S = (0.2, 1.0, 3.0)
 
 
 def new_owner_id() -> str:
@@ -53,24 +42,40 @@ def new_owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class Outcome(StrEnum):
+    """What `run` did with a generation."""
+
+    NOT_CLAIMED = "not_claimed"  # finished already, leased by a live worker, or given up
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    RELEASED = "released"  # handed back on shutdown; another run will take it
+    LOST = "lost"  # the lease was lost (cancelled, deleted, or taken over)
+
+
 class LeaseLostError(Exception):
-    """Another worker took the generation over (our lease expired); stop rendering."""
+    """The generation is no longer ours (cancelled, deleted, or another worker took over)."""
+
+
+class StoppingError(Exception):
+    """The worker is shutting down: hand the generation back."""
 
 
 class _Heartbeat:
-    """Renews a lease every third of its length on a background thread while a render runs."""
+    """Renews the lease with the latest progress on a background thread while a render runs."""
 
-    def __init__(self, renew: Callable[[], bool], interval_s: float) -> None:
+    def __init__(self, renew: Callable[[float], bool], interval_s: float) -> None:
         self._renew = renew
         self._interval_s = interval_s
         self._stop = threading.Event()
+        self.progress = 0.0
         self.lost = False
         self._thread = threading.Thread(target=self._loop, name="lease-heartbeat", daemon=True)
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval_s):
             try:
-                if not self._renew():
+                if not self._renew(self.progress):
                     self.lost = True
                     return
             except Exception:  # a transient database error must not kill the render
@@ -85,260 +90,210 @@ class _Heartbeat:
         self._thread.join()
 
 
+@dataclass(frozen=True, slots=True)
+class RunnerConfig:
+    owner: str
+    lease_s: float
+    scratch_dir: Path
+
+
 class Runner:
+    """Runs generations one at a time with one engine (engines are not thread-safe)."""
+
     def __init__(
         self,
-        db: Database,
+        lifecycle: Lifecycle,
         blobs: BlobStore,
         engine: Engine,
         moderation: ModerationPolicy,
         metrics: Metrics,
-        *,
-        owner: str,
-        lease_s: float,
-        max_attempts: int,
-        public_url: str = "",
-        on_delivery: Callable[[], None] | None = None,
+        config: RunnerConfig,
+        stopping: threading.Event | None = None,
     ) -> None:
-        self.db = db
+        self.lifecycle = lifecycle
         self.blobs = blobs
         self.engine = engine
         self.moderation = moderation
         self.metrics = metrics
-        self.owner = owner
-        self.lease_s = lease_s
-        self.max_attempts = max_attempts
-        self.public_url = public_url
-        # Called after a terminal status queued a webhook delivery (wakes the sender).
-        self.on_delivery = on_delivery
+        self.owner = config.owner
+        self.lease_s = config.lease_s
+        self.scratch_dir = config.scratch_dir
+        # Set when the process shuts down: a running render is handed back at its next step.
+        self.stopping = stopping or threading.Event()
+
+    def run(self, generation_id: int) -> Outcome:
+        """Claim this generation and run it (the entry point of every driver)."""
+        claimed = self.lifecycle.claim(self.owner, self.lease_s, generation_id)
+        return Outcome.NOT_CLAIMED if claimed is None else self._execute(claimed)
 
     def run_next(self) -> bool:
         """Claim and run the oldest waiting generation; False when there is none."""
-        row = self._claim()
-        if row is None:
+        claimed = self.lifecycle.claim(self.owner, self.lease_s)
+        if claimed is None:
             return False
-        self.run_claimed(row)
+        self._execute(claimed)
         return True
 
-    def _claim(self) -> GenerationRow | None:
-        with self.db.write() as conn:
-            now = time.time()
-            candidate = repo.next_claimable(conn, now)
-            if candidate is None or not repo.claim(
-                conn, candidate.id, self.owner, now, self.lease_s
-            ):
-                return None
-            return repo.get_generation(conn, candidate.id)
-
-    def run_claimed(self, row: GenerationRow) -> None:
+    def _execute(self, claimed: Claimed) -> Outcome:
+        row = claimed.row
         if row.started_at is not None and row.attempts == 1:
             self.metrics.queue_wait_s.observe(max(0.0, row.started_at - row.created_at))
-        if row.attempts > self.max_attempts:
-            self._finish(
-                row,
-                VideoStatus.FAILED,
-                error=f"the worker stopped during {row.attempts - 1} attempts; giving up",
-            )
-            return
-        spec = spec_from_json(row.spec_json)
-        blocked = self.moderation.blocked_term(
-            spec.prompt,
-            spec.negative_prompt,
-            spec.restyle_prompt,
-            spec.lip_sync_tts_content,
-            spec.sound_effect_content,
-            *spec.segment_prompts,
-        )
+        spec = claimed.spec
+        blocked = self.moderation.blocked_term(*FEATURES[spec.mode].texts(spec))
         if blocked is not None:
-            self._finish(
-                row,
-                VideoStatus.MODERATION_FAILED,
-                error=f"prompt blocked by moderation (term {blocked!r})",
-            )
-            return
+            reason = f"prompt blocked by moderation (term {blocked!r})"
+            self._fail(claimed, reason, VideoStatus.MODERATION_FAILED)
+            return Outcome.BLOCKED
         started = time.monotonic()
-        scratch = self.blobs.scratch_dir() / f"render-{row.id}-{uuid.uuid4().hex}.mp4"
         try:
-            job = self._job(row)
-            done = [0.0]
-            interval_s = min(self.lease_s / 3, PROGRESS_INTERVAL_S)
-            with _Heartbeat(lambda: self._renew(row.id, done[0]), interval_s) as heartbeat:
-
-                def progress(fraction: float) -> None:
-                    done[0] = fraction
-                    if heartbeat.lost:
-                        raise LeaseLostError(f"lease on {row.id} was lost")
-
-                result = self.engine.render(job, scratch, progress)
-            if heartbeat.lost:
-                raise LeaseLostError(f"lease on {row.id} was lost")
-            self._store_success(row, scratch, result.has_audio)
-            self.metrics.render_duration_s.labels(self.engine.name, row.mode).observe(
-                time.monotonic() - started
-            )
+            with self._scratch(row.id, Mode(row.mode)) as scratch:
+                result = self._render(claimed, scratch)
+                output = self._store(claimed, scratch, result)
+        except StoppingError:
+            self.lifecycle.release(row.id, self.owner)
+            return Outcome.RELEASED
         except LeaseLostError:
             log.warning(
-                "lease lost; another worker owns the generation",
+                "lease lost; the generation was cancelled, deleted or taken over",
                 extra={"video_id": row.id, "trace_id": row.trace_id},
             )
+            return Outcome.LOST
         except Exception as error:
             log.exception("render failed", extra={"video_id": row.id, "trace_id": row.trace_id})
-            self._finish(row, VideoStatus.FAILED, error=f"{type(error).__name__}: {error}")
+            self._fail(claimed, _reason(error), VideoStatus.FAILED)
+            return Outcome.FAILED
+        if not self.lifecycle.succeed(row.id, self.owner, output):
+            return Outcome.LOST
+        self.metrics.generations_finished.labels("1", self.engine.name).inc()
+        self.metrics.render_duration_s.labels(self.engine.name, row.mode).observe(
+            time.monotonic() - started
+        )
+        log.info(
+            "generation succeeded",
+            extra={"video_id": row.id, "trace_id": row.trace_id, "size_bytes": output.size_bytes},
+        )
+        return Outcome.SUCCEEDED
+
+    @contextmanager
+    def _scratch(self, generation_id: int, mode: Mode) -> Iterator[Path]:
+        """A work file for the render, removed whatever happens."""
+        self.scratch_dir.mkdir(parents=True, exist_ok=True)
+        extension = output_file(mode)[0]
+        path = self.scratch_dir / f"render-{generation_id}-{uuid.uuid4().hex}.{extension}"
+        try:
+            yield path
         finally:
-            scratch.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
-    def _renew(self, generation_id: int, progress: float) -> bool:
-        with self.db.write() as conn:
-            return repo.renew_lease(
-                conn, generation_id, self.owner, time.time(), self.lease_s, progress
-            )
+    def _render(self, claimed: Claimed, scratch: Path) -> RenderResult:
+        row = claimed.row
+        interval_s = min(self.lease_s / 3, PROGRESS_INTERVAL_S)
 
-    def _job(self, row: GenerationRow) -> RenderJob:
-        spec = spec_from_json(row.spec_json)
-        images: list[ImageRef] = []
-        video: SourceVideo | None = None
-        audio_path: str | None = None
-        mask_path: str | None = None
-        with self.db.read() as conn:
-            for image_id in spec.image_ids:
-                upload = upload_repo.get_upload(conn, image_id)
-                file = upload_repo.get_file(conn, upload.file_token) if upload else None
-                if upload is None or file is None:
-                    raise FileNotFoundError(f"input image {image_id} is missing")
-                images.append(
-                    ImageRef(
-                        path=str(self.blobs.path(file.storage_key)),
-                        width=upload.width or 0,
-                        height=upload.height or 0,
-                    )
-                )
-            if spec.mode in VIDEO_INPUT_MODES:
-                video = self._source_video(conn, spec.source_video_id, spec.source_media_id)
-            if spec.audio_media_id is not None:
-                audio = upload_repo.get_upload(conn, spec.audio_media_id)
-                audio_path = self._stored_path(conn, audio.file_token if audio else None)
-            if spec.mask_id:
-                mask = mask_repo.get_mask(conn, spec.mask_id)
-                mask_path = self._stored_path(conn, mask.file_token if mask else None)
+        def renew(progress: float) -> bool:
+            return self.lifecycle.heartbeat(row.id, self.owner, self.lease_s, progress)
+
+        with ExitStack() as inputs, _Heartbeat(renew, interval_s) as heartbeat:
+            job = self._job(claimed, inputs)
+
+            def progress(fraction: float) -> None:
+                heartbeat.progress = fraction
+                if self.stopping.is_set():
+                    raise StoppingError(f"shutting down during {row.id}")
+                if heartbeat.lost:
+                    raise LeaseLostError(f"lease on {row.id} was lost")
+
+            progress(0.0)
+            result = self.engine.render(job, scratch, progress)
+        if heartbeat.lost:
+            raise LeaseLostError(f"lease on {row.id} was lost")
+        return result
+
+    def _job(self, claimed: Claimed, inputs: ExitStack) -> RenderJob:
+        """The render job with the manifest's blobs made local for the engine."""
+        manifest = claimed.manifest
+        if manifest is None:
+            raise ValueError("the generation has no job manifest (stored before 0.2)")
+
+        def local(key: str) -> str:
+            return str(inputs.enter_context(self.blobs.materialize(key)))
+
         return RenderJob(
-            generation_id=row.id,
-            spec=spec,
-            seed=row.seed,
-            output=OutputFormat(row.width, row.height, row.fps, row.frame_count),
-            images=tuple(images),
-            video=video,
-            audio_path=audio_path,
-            mask_path=mask_path,
+            generation_id=claimed.id,
+            spec=claimed.spec,
+            seed=claimed.row.seed,
+            output=claimed.output,
+            images=tuple(ImageRef(local(i.key), i.width, i.height) for i in manifest.images),
+            video=_source_video(manifest, local),
+            audio_path=local(manifest.audio.key) if manifest.audio else None,
+            mask_path=local(manifest.mask_key) if manifest.mask_key else None,
         )
 
-    def _stored_path(self, conn: Connection, token: str | None) -> str:
-        file = upload_repo.get_file(conn, token) if token else None
-        if file is None:
-            raise FileNotFoundError("an input file of this generation is missing")
-        return str(self.blobs.path(file.storage_key))
-
-    def _source_video(
-        self, conn: Connection, video_id: int | None, media_id: int | None
-    ) -> SourceVideo:
-        prompt = ""
-        token: str | None = None
-        if video_id is not None:
-            source = repo.get_generation(conn, video_id)
-            if source is not None:
-                token, prompt = source.output_token, source.prompt
-        elif media_id is not None:
-            upload = upload_repo.get_upload(conn, media_id)
-            token = upload.file_token if upload else None
-        path = self._stored_path(conn, token)
-        info = probe(Path(path))
-        if info.video is None:
-            raise ValueError("the source has no video track")
-        return SourceVideo(
-            path=path,
-            width=info.video.width,
-            height=info.video.height,
-            duration_s=info.duration_s,
-            has_audio=info.audio is not None,
-            codec=info.video.codec,
-            frame_count=info.video.frame_count,
-            prompt=prompt,
-        )
-
-    def _store_success(self, row: GenerationRow, scratch: Path, has_audio: bool) -> None:
+    def _store(self, claimed: Claimed, scratch: Path, result: RenderResult) -> StoredOutput:
+        row = claimed.row
         token = new_token()
         extension, content_type = output_file(Mode(row.mode))
         folder = "videos" if extension == "mp4" else "pictures"
         key = f"{folder}/{token[:2]}/{token}.{extension}"
+        facts = None
+        if extension == "mp4":
+            output = claimed.output
+            facts = MediaFacts(
+                duration_s=output.duration_s,
+                has_video=True,
+                has_audio=result.has_audio,
+                width=output.width,
+                height=output.height,
+                fps=float(output.fps),
+                frame_count=output.frame_count,
+                codec="h264",
+            )
         size = self.blobs.put_file(key, scratch)
-        with self.db.write() as conn:
-            now = time.time()
-            upload_repo.insert_file(conn, FileRow(token, key, content_type, size, now))
-            finished = repo.finish(
-                conn,
-                row.id,
-                status=int(VideoStatus.SUCCEEDED),
-                now=now,
-                owner=self.owner,
-                output_token=token,
-                output_size_bytes=size,
-                has_audio=has_audio,
-            )
-            queued = finished and self._queue_delivery(
-                conn, row, VideoStatus.SUCCEEDED, now, token=token, size=size, has_audio=has_audio
-            )
-        if queued and self.on_delivery is not None:
-            self.on_delivery()
-        if not finished:
-            self.blobs.delete(key)
-            log.warning(
-                "generation changed while rendering; result dropped",
-                extra={"video_id": row.id, "trace_id": row.trace_id},
-            )
-            return
-        self.metrics.generations_finished.labels("1", self.engine.name).inc()
-        log.info(
-            "generation succeeded",
-            extra={"video_id": row.id, "trace_id": row.trace_id, "size_bytes": size},
+        return StoredOutput(
+            token=token,
+            key=key,
+            content_type=content_type,
+            size_bytes=size,
+            has_audio=result.has_audio,
+            media_json=facts_to_json(facts) if facts else None,
         )
 
-    def _queue_delivery(
-        self,
-        conn: Connection,
-        row: GenerationRow,
-        status: VideoStatus,
-        now: float,
-        *,
-        token: str | None = None,
-        size: int = 0,
-        has_audio: bool = False,
-    ) -> bool:
-        """Persist the webhook delivery of a terminal status, in the finishing transaction."""
-        webhook_id = spec_from_json(row.spec_json).webhook_id
-        if not webhook_id:
-            return False
-        url = file_url(self.public_url, token, output_name(row.id, Mode(row.mode))) if token else ""
-        # Credits actually spent: a blocked or failed generation was refunded in this transaction.
-        spent = row.credits_charged if status is VideoStatus.SUCCEEDED else 0
-        body = webhooks.payload(row.id, int(status), url, size, has_audio, spent)
-        webhook_repo.insert_delivery(
-            conn, webhook_id, row.id, row.trace_id, json.dumps(body, sort_keys=True), now
-        )
-        return True
+    def _fail(self, claimed: Claimed, reason: str, status: VideoStatus) -> None:
+        """End the generation (refunded); retried a few times, since the reason may be a full
+        disk that the failed render's removed scratch file has just made room on."""
+        for delay_s in (*FINISH_RETRY_DELAYS_S, None):
+            try:
+                if self.lifecycle.fail(claimed.id, reason, holder=self.owner, status=status):
+                    self.metrics.generations_finished.labels(
+                        str(int(status)), self.engine.name
+                    ).inc()
+                return
+            except Exception:
+                if delay_s is None:
+                    raise
+                log.warning("could not record the failure; retrying", exc_info=True)
+                time.sleep(delay_s)
 
-    def _finish(self, row: GenerationRow, status: VideoStatus, error: str) -> None:
-        with self.db.write() as conn:
-            now = time.time()
-            finished = repo.finish(
-                conn, row.id, status=int(status), now=now, owner=self.owner, error=error
-            )
-            if finished and status in REFUNDED_STATUSES:
-                account_repo.refund_charge(conn, row.id, now)
-            queued = finished and self._queue_delivery(conn, row, status, now)
-        if queued and self.on_delivery is not None:
-            self.on_delivery()
-        if finished:
-            self.metrics.generations_finished.labels(str(int(status)), self.engine.name).inc()
-            log.warning(
-                "generation ended",
-                extra={"video_id": row.id, "status": int(status), "error": error},
-            )
+
+def _source_video(manifest: JobManifest, local: Callable[[str], str]) -> SourceVideo | None:
+    video = manifest.video
+    if video is None:
+        return None
+    return SourceVideo(
+        path=local(video.key),
+        width=video.width,
+        height=video.height,
+        duration_s=video.duration_s,
+        has_audio=video.has_audio,
+        codec=video.codec,
+        size_bytes=video.size_bytes,
+        frame_count=video.frame_count,
+        fps=video.fps,
+        prompt=video.prompt,
+    )
+
+
+def _reason(error: BaseException) -> str:
+    """The failure as the generation's error text (a full disk said so plainly)."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "the server's disk is full (no space left to write the video)"
+    return f"{type(error).__name__}: {error}"

@@ -13,16 +13,14 @@ from PIL import Image
 
 from pixforge.domain.rules import CAMERA_MOVEMENTS, DEFAULT_TEMPLATES, STYLES
 from pixforge.domain.spec import (
-    VIDEO_INPUT_MODES,
-    GenerationSpec,
     ImageRef,
     Mode,
     OutputFormat,
     RenderJob,
     SourceVideo,
 )
+from pixforge.engines._cv import cv2
 from pixforge.engines.base import EngineConfig
-from pixforge.engines.preview._cv import cv2
 from pixforge.engines.preview.camera import CAMERA_PATHS
 from pixforge.engines.preview.engine import PreviewEngine
 from pixforge.engines.preview.scene import palette_for
@@ -31,11 +29,17 @@ from pixforge.media.probe import probe
 from pixforge.media.segment import mask_png, segment
 from pixforge.media.video import frame_at
 from tests.support.media import decode_frames, psnr
+from tests.support.specs import flat_spec
 
 TEMPLATES = {t.template_id: t for t in DEFAULT_TEMPLATES}
 # Every mode that makes a video (image templates make a picture: tested below).
 VIDEO_MODES = [mode for mode in Mode if mode is not Mode.IMAGE_TEMPLATE]
 Render = Callable[..., Path]
+
+
+VIDEO_INPUT_MODES = frozenset(
+    {Mode.EXTEND, Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP, Mode.MIMIC}
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +108,9 @@ def render(tmp_path_factory: pytest.TempPathFactory, images: dict[str, ImageRef]
         elif mode is Mode.MULTI_TRANSITION:
             refs = tuple(images["day" if i % 2 == 0 else "night"] for i in range(seconds + 1))
             fields.update(segment_durations_s=(1,) * seconds + (0,))
+        fields.setdefault("image_ids", tuple(range(1, len(refs) + 1)))
         fields.update(changes)
-        spec = GenerationSpec(mode=mode, **fields)  # type: ignore[arg-type]
+        spec = flat_spec(mode=mode, **fields)
         output = OutputFormat(size[0], size[1], 24, seconds * 24)
         job = RenderJob(
             1,
@@ -119,7 +124,7 @@ def render(tmp_path_factory: pytest.TempPathFactory, images: dict[str, ImageRef]
         out = folder / f"{next(counter)}.mp4"
         result = engine.render(job, out, lambda _: None)
         expected_audio = mode in (Mode.LIP_SYNC, Mode.SOUND_EFFECT) or (
-            spec.sound_effect_switch and mode not in (Mode.RESTYLE, Mode.SWAP)
+            spec.options.sound_effect_switch and mode not in (Mode.RESTYLE, Mode.SWAP)
         )
         assert result.has_audio == expected_audio
         return out
@@ -314,7 +319,7 @@ def test_image_template_picture(images: dict[str, ImageRef], tmp_path: Path) -> 
     duo = next(t for t in DEFAULT_TEMPLATES if t.kind == "image" and t.images == 2)
 
     def picture(name: str, **changes: object) -> np.ndarray:
-        spec = GenerationSpec(
+        spec = flat_spec(
             mode=Mode.IMAGE_TEMPLATE,
             model="",
             prompt="",
@@ -322,7 +327,7 @@ def test_image_template_picture(images: dict[str, ImageRef], tmp_path: Path) -> 
             duration_s=0,
             template_id=duo.template_id,
             image_ids=(1, 2),
-            **changes,  # type: ignore[arg-type]
+            **changes,
         )
         job = RenderJob(1, spec, 3, OutputFormat(640, 480, 24, 1), (images["day"], images["night"]))
         out = tmp_path / f"{name}.jpg"

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pixforge.containers.server import build_server
 from pixforge.domain.catalogue import RESTYLES, restyle_for_prompt
-from pixforge.domain.features import tts_seconds
+from pixforge.domain.features.lip_sync import tts_seconds
 from pixforge.domain.spec import (
-    GenerationSpec,
     ImageRef,
     Mode,
     OutputFormat,
@@ -28,9 +28,9 @@ from pixforge.media.encode import AUDIO_RATE_HZ
 from pixforge.media.probe import probe
 from pixforge.media.segment import find_face, segment
 from pixforge.media.video import decode_audio
-from pixforge.state import AppState
 from tests.support.media import decode_frames, make_scene_video, make_video, psnr
 from tests.support.server import make_settings, running_server
+from tests.support.specs import flat_spec
 
 
 def dominant_hz(samples: np.ndarray) -> float:
@@ -61,7 +61,7 @@ def test_mouth_opens_with_the_voice(tmp_path: Path) -> None:
     info_frames = 48
     text = "Open, close. Open wide, and close again!"
     frames_needed = round(tts_seconds(text) * 24)
-    spec = GenerationSpec(
+    spec = flat_spec(
         mode=Mode.LIP_SYNC,
         model="",
         prompt="",
@@ -146,7 +146,7 @@ def test_swap_follows_a_moving_object(tmp_path: Path) -> None:
     hat = tmp_path / "hat.png"
     Image.new("RGB", (50, 50), (250, 230, 0)).save(hat)
     frames_total = seconds * 24
-    spec = GenerationSpec(
+    spec = flat_spec(
         mode=Mode.SWAP,
         model="",
         prompt="",
@@ -222,4 +222,4 @@ def test_espeak_engine_in_the_server(tmp_path: Path) -> None:
 def test_espeak_engine_needs_the_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ValueError, match="espeak-ng"):
-        AppState.build(make_settings(tmp_path / "d", tts_engine="espeak"))
+        build_server(make_settings(tmp_path / "d", tts_engine="espeak"))

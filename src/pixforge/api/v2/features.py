@@ -24,9 +24,9 @@ from pixforge.api.v2.schemas.features import (
     VideoCreditsResponse,
 )
 from pixforge.api.v2.schemas.video import VideoIdResponse
+from pixforge.containers.api import ApiContainer
 from pixforge.domain.spec import GenerationSpec
 from pixforge.services.accounts import Caller
-from pixforge.state import AppState
 
 router = APIRouter()
 
@@ -42,7 +42,7 @@ MimicBody = Annotated[MimicRequest, Depends(json_body(MimicRequest))]
 
 
 def _submitted(
-    state: AppState,
+    state: ApiContainer,
     caller: Caller,
     trace_id: str,
     fingerprint: str,

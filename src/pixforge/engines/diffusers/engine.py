@@ -3,7 +3,8 @@
 Pipelines are loaded from local directories only (hub disabled), kept warm in an LRU bounded by a
 memory budget, and run one job at a time per engine (schedulers are not thread-safe). Frames are
 resized to the exact output size, resampled in time to 24 fps, and sent to the shared encoder.
-Names or modes the registry does not serve fall back to the preview engine.
+It serves exactly the (model, mode) pairs of its registry (`capabilities`); what it does not
+serve, the engine registry routes elsewhere or the server refuses.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pixforge.domain.spec import Mode, RenderJob
-from pixforge.engines.base import EngineConfig, ProgressFn, RenderResult
+from pixforge.engines.base import Capabilities, EngineConfig, ProgressFn, RenderResult
 from pixforge.engines.diffusers.registry import ModelEntry, RegistryKey, load_registry
-from pixforge.engines.preview.audio import synthesize
-from pixforge.engines.preview.engine import PreviewEngine
 from pixforge.media.encode import VideoEncoder, prefetched
 from pixforge.media.images import cover, load_rgb
+from pixforge.media.sound import synthesize
 
 log = logging.getLogger(__name__)
 Frame = NDArray[np.uint8]
@@ -43,6 +43,16 @@ class DiffusersOptions:
     cpu_offload: bool = False
     vae_tiling: bool = False
     compile: bool = False
+
+    @classmethod
+    def from_config(cls, options: Mapping[str, object]) -> DiffusersOptions:
+        """From EngineConfig.options (keys as the fields here; the worker fills them from
+        the PIXFORGE_DIFFUSERS_* settings)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in options.items() if k in known}
+        registry = values.get("registry_file")
+        values["registry_file"] = Path(str(registry)) if registry else None
+        return cls(**values)  # type: ignore[arg-type]
 
 
 class OutOfMemoryRenderError(RuntimeError):
@@ -135,24 +145,26 @@ class DiffusersEngine:
             load_registry(options.registry_file) if options.registry_file else {}
         )
         self.cache = PipelineCache(options)
-        self.fallback = PreviewEngine(config)
         self._lock = threading.Lock()
 
-    @property
-    def load_counts(self) -> dict[str, int]:
+    def loaded_models(self) -> dict[str, int]:
         return dict(self.cache.load_counts)
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(frozenset(self.registry))
 
     def render(self, job: RenderJob, out_path: Path, progress: ProgressFn) -> RenderResult:
         entry = self.registry.get((job.spec.model, job.spec.mode))
         if entry is None:
-            return self.fallback.render(job, out_path, progress)
+            raise LookupError(f"{job.spec.model} ({job.spec.mode.value}) is not in the registry")
         with self._lock:
             frames = self._generate(entry, job, progress)
         out = job.output
         audio = None
-        if job.spec.sound_effect_switch:
+        options = job.spec.options
+        if options.sound_effect_switch:
             audio = synthesize(
-                job.spec.sound_effect_content or job.spec.prompt, job.seed, out.duration_s
+                options.sound_effect_content or job.spec.prompt, job.seed, out.duration_s
             )
         with VideoEncoder(
             out_path, out.width, out.height, out.fps, self.config.encoder, audio=audio
@@ -180,7 +192,7 @@ class DiffusersEngine:
 
         arguments: dict[str, Any] = {
             "prompt": job.spec.prompt,
-            "negative_prompt": job.spec.negative_prompt or None,
+            "negative_prompt": job.spec.options.negative_prompt or None,
             "height": height,
             "width": width,
             "num_frames": entry.frame_count(job.output.duration_s),
@@ -243,7 +255,7 @@ def _image_arguments(
 
 def _retimed(frames: Frame, width: int, height: int, count: int) -> Iterator[Frame]:
     """Model frames resized to the output and resampled (linear blend) to `count` frames."""
-    from pixforge.engines.preview._cv import cv2, u8
+    from pixforge.engines._cv import cv2, u8
 
     source_count = len(frames)
     for index in range(count):
@@ -257,3 +269,7 @@ def _retimed(frames: Frame, width: int, height: int, count: int) -> Iterator[Fra
             else u8(cv2.addWeighted(frames[low], 1.0 - weight, frames[high], weight, 0.0))
         )
         yield u8(cv2.resize(frame, (width, height), interpolation=cv2.INTER_LINEAR))
+
+
+def build(config: EngineConfig) -> DiffusersEngine:
+    return DiffusersEngine(config, DiffusersOptions.from_config(config.options))

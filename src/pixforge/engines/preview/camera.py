@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pixforge.engines.preview._cv import cv2, u8
+from pixforge.engines._cv import cv2, u8
 
 Frame = NDArray[np.uint8]
 Ease = Callable[[float], float]

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pixforge.domain.catalogue import Restyle
-from pixforge.engines.preview._cv import cv2, u8
+from pixforge.engines._cv import cv2, u8
 from pixforge.engines.preview.scene import SceneParams, scene_frames
 from pixforge.engines.preview.styles import STYLES
 from pixforge.engines.preview.transition import transition_frames

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pixforge.engines.preview._cv import cv2
+from pixforge.engines._cv import cv2
 
 Frame = NDArray[np.uint8]
 RGB = tuple[int, int, int]

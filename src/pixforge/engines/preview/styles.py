@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from pixforge.engines.preview._cv import cv2, u8
+from pixforge.engines._cv import cv2, u8
 
 Frame = NDArray[np.uint8]
 Filter = Callable[[Frame], Frame]

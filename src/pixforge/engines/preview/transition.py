@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from pixforge.engines.preview._cv import cv2, f32
+from pixforge.engines._cv import cv2, f32
 from pixforge.engines.preview.camera import smoothstep
 
 Frame = NDArray[np.uint8]

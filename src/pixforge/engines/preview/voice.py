@@ -21,8 +21,8 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from pixforge.domain.features import tts_char_seconds, tts_seconds
-from pixforge.engines.preview._cv import cv2
+from pixforge.domain.features.lip_sync import tts_char_seconds, tts_seconds
+from pixforge.engines._cv import cv2
 from pixforge.media.encode import AUDIO_RATE_HZ
 from pixforge.media.segment import find_face
 

@@ -3,13 +3,28 @@ multi-transition, swap); requests convert themselves inward with to_spec()."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from pydantic import BaseModel, ConfigDict
 
-from pixforge.api.v2.schemas.video import TextId, _GenerateRequest
+from pixforge.api.v2.schemas.video import TextId, _GenerateRequest, aspect
 from pixforge.domain.errors import MissingParameterError
-from pixforge.domain.spec import GenerationSpec, Mode
+from pixforge.domain.spec import (
+    ExtendSpec,
+    FeatureSpec,
+    FusionReference,
+    FusionSpec,
+    GenerationSpec,
+    ImageInput,
+    LaunchOptions,
+    LipSyncSpec,
+    MimicSpec,
+    Mode,
+    MultiTransitionSpec,
+    RestyleSpec,
+    SoundEffectSpec,
+    SwapSpec,
+    VideoSource,
+)
+from pixforge.domain.spec import Keyframe as KeyframeSpec
 
 
 class _SourceFields(BaseModel):
@@ -20,21 +35,28 @@ class _SourceFields(BaseModel):
     seed: int | None = None
     webhook_id: TextId = None
 
-    def _edit_spec(self, mode: Mode, quality: str = "", **fields: object) -> GenerationSpec:
-        """A spec for an endpoint that edits a video (no model, prompt or duration of its own)."""
+    def _source(self) -> VideoSource:
+        # Clients send 0 for "not given".
+        return VideoSource(self.source_video_id or None, self.video_media_id or None)
+
+    def _edit_spec(
+        self, mode: Mode, feature: FeatureSpec, quality: str = "", prompt: str = ""
+    ) -> GenerationSpec:
+        """A spec for an endpoint that edits a video (no model or duration of its own)."""
         return GenerationSpec(
             mode=mode,
             model="",
-            prompt="",
+            prompt=prompt,
             quality=quality,
             duration_s=0,
-            # Clients send 0 for "not given".
-            source_video_id=self.source_video_id or None,
-            source_media_id=self.video_media_id or None,
+            feature=feature,
             seed=self.seed,
             webhook_id=(self.webhook_id or "").strip(),
-            **fields,  # type: ignore[arg-type]
         )
+
+
+def _image(img_id: int | None) -> ImageInput | None:
+    return ImageInput(img_id, "img_id") if img_id else None
 
 
 class ExtendRequest(_GenerateRequest):
@@ -42,12 +64,8 @@ class ExtendRequest(_GenerateRequest):
     video_media_id: int | None = None
 
     def to_spec(self) -> GenerationSpec:
-        spec = self._spec(Mode.EXTEND, (), ())
-        return _with(
-            spec,
-            source_video_id=self.source_video_id or None,
-            source_media_id=self.video_media_id or None,
-        )
+        source = VideoSource(self.source_video_id or None, self.video_media_id or None)
+        return self._spec(Mode.EXTEND, ExtendSpec(source, self._options()))
 
 
 class LipSyncRequest(_SourceFields):
@@ -56,12 +74,13 @@ class LipSyncRequest(_SourceFields):
     lip_sync_tts_content: str | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return self._edit_spec(
-            Mode.LIP_SYNC,
+        payload = LipSyncSpec(
+            self._source(),
             audio_media_id=self.audio_media_id or None,
-            lip_sync_tts_speaker_id=(self.lip_sync_tts_speaker_id or "").strip(),
-            lip_sync_tts_content=self.lip_sync_tts_content or "",
+            speaker_id=(self.lip_sync_tts_speaker_id or "").strip(),
+            tts_content=self.lip_sync_tts_content or "",
         )
+        return self._edit_spec(Mode.LIP_SYNC, payload)
 
 
 class SoundEffectRequest(_SourceFields):
@@ -70,12 +89,12 @@ class SoundEffectRequest(_SourceFields):
     model: str | None = None  # "reserved for future use" in PixVerse's docs
 
     def to_spec(self) -> GenerationSpec:
-        return self._edit_spec(
-            Mode.SOUND_EFFECT,
-            sound_effect_switch=True,
-            sound_effect_content=self.sound_effect_content or "",
+        payload = SoundEffectSpec(
+            self._source(),
+            content=self.sound_effect_content or "",
             original_sound=bool(self.original_sound_switch),
         )
+        return self._edit_spec(Mode.SOUND_EFFECT, payload)
 
 
 class RestyleRequest(_SourceFields):
@@ -84,11 +103,10 @@ class RestyleRequest(_SourceFields):
     restyle_prompt: str | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return self._edit_spec(
-            Mode.RESTYLE,
-            restyle_id=self.restyle_id or None,
-            restyle_prompt=self.restyle_prompt or "",
-        )
+        prompt = self.restyle_prompt or ""
+        payload = RestyleSpec(self._source(), self.restyle_id or None, prompt)
+        # The result shows the restyle prompt as the generation's prompt.
+        return self._edit_spec(Mode.RESTYLE, payload, prompt=prompt)
 
 
 class SwapRequest(_SourceFields):
@@ -99,15 +117,14 @@ class SwapRequest(_SourceFields):
     original_sound_switch: bool | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return self._edit_spec(
-            Mode.SWAP,
-            (self.quality or "").strip(),
+        payload = SwapSpec(
+            self._source(),
             keyframe=self.keyframe_id,
             mask_id=(self.mask_id or "").strip(),
-            image_ids=(self.img_id,) if self.img_id else (),
-            image_fields=("img_id",) if self.img_id else (),
+            image=_image(self.img_id),
             original_sound=bool(self.original_sound_switch),
         )
+        return self._edit_spec(Mode.SWAP, payload, (self.quality or "").strip())
 
 
 class MimicRequest(_SourceFields):
@@ -115,12 +132,8 @@ class MimicRequest(_SourceFields):
     quality: str | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return self._edit_spec(
-            Mode.MIMIC,
-            (self.quality or "").strip(),
-            image_ids=(self.img_id,) if self.img_id else (),
-            image_fields=("img_id",) if self.img_id else (),
-        )
+        payload = MimicSpec(self._source(), _image(self.img_id))
+        return self._edit_spec(Mode.MIMIC, payload, (self.quality or "").strip())
 
 
 class MaskSelectionRequest(BaseModel):
@@ -147,17 +160,16 @@ class FusionRequest(_GenerateRequest):
         refs = self.image_references or []
         if not refs:
             raise MissingParameterError("image_references is required (1 or more references)")
-        spec = self._spec(
-            Mode.FUSION,
-            tuple(ref.img_id for ref in refs),
-            tuple(f"image_references.{i}.img_id" for i in range(len(refs))),
-            self.aspect_ratio,
+        references = tuple(
+            FusionReference(
+                ImageInput(ref.img_id, f"image_references.{i}.img_id"),
+                ref.ref_name.strip(),
+                ref.type.strip().lower(),
+            )
+            for i, ref in enumerate(refs)
         )
-        return _with(
-            spec,
-            ref_names=tuple(ref.ref_name.strip() for ref in refs),
-            ref_kinds=tuple(ref.type.strip().lower() for ref in refs),
-        )
+        payload = FusionSpec(references, self._options(), aspect(self.aspect_ratio))
+        return self._spec(Mode.FUSION, payload)
 
 
 class Keyframe(BaseModel):
@@ -186,20 +198,24 @@ class MultiTransitionRequest(BaseModel):
         for index, frame in enumerate(frames[:-1]):
             if frame.duration is None:
                 raise MissingParameterError(f"multi_transition.{index}.duration is required")
-        durations = tuple(frame.duration or 0 for frame in frames)
+        keyframes = tuple(
+            KeyframeSpec(
+                ImageInput(frame.img_id, f"multi_transition.{i}.img_id"),
+                frame.duration or 0,
+                frame.prompt or "",
+            )
+            for i, frame in enumerate(frames)
+        )
+        options = LaunchOptions(motion_mode=(self.motion_mode or "normal").strip() or "normal")
         return GenerationSpec(
             mode=Mode.MULTI_TRANSITION,
             model=(self.model or "").strip(),
             prompt=" / ".join(f.prompt for f in frames if f.prompt),
             quality=(self.quality or "").strip(),
-            duration_s=sum(durations[:-1]) + durations[-1],
-            motion_mode=(self.motion_mode or "normal").strip() or "normal",
+            duration_s=sum(frame.duration_s for frame in keyframes),
+            feature=MultiTransitionSpec(keyframes, options),
             seed=self.seed,
             water_mark=bool(self.water_mark),
-            image_ids=tuple(frame.img_id for frame in frames),
-            image_fields=tuple(f"multi_transition.{i}.img_id" for i in range(len(frames))),
-            segment_durations_s=durations,
-            segment_prompts=tuple(frame.prompt or "" for frame in frames),
             webhook_id=(self.webhook_id or "").strip(),
         )
 
@@ -222,7 +238,3 @@ class MaskSelectionResponse(BaseModel):
     keyframe_url: str
     credits: int
     mask_info: list[MaskInfo]
-
-
-def _with(spec: GenerationSpec, **changes: object) -> GenerationSpec:
-    return replace(spec, **changes)  # type: ignore[arg-type]

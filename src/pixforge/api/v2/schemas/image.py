@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from pixforge.api.v2.schemas.video import TextId, iso_time
-from pixforge.domain.spec import GenerationSpec, Mode
+from pixforge.domain.spec import GenerationSpec, ImageInput, ImageTemplateSpec, Mode
 from pixforge.services.generations import GenerationView
 
 
@@ -19,17 +19,15 @@ class ImageTemplateRequest(BaseModel):
     webhook_id: TextId = None
 
     def to_spec(self) -> GenerationSpec:
-        ids = tuple(self.img_ids or ())
+        images = tuple(ImageInput(i, f"img_ids.{n}") for n, i in enumerate(self.img_ids or ()))
         return GenerationSpec(
             mode=Mode.IMAGE_TEMPLATE,
             model="",
             prompt="",
             quality="",
             duration_s=0,
-            template_id=self.template_id or None,
+            feature=ImageTemplateSpec(self.template_id or None, images),
             water_mark=bool(self.water_mark),
-            image_ids=ids,
-            image_fields=tuple(f"img_ids.{i}" for i in range(len(ids))),
             webhook_id=(self.webhook_id or "").strip(),
         )
 

@@ -8,7 +8,16 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
-from pixforge.domain.spec import GenerationSpec, Mode
+from pixforge.domain.spec import (
+    FeatureSpec,
+    GenerationSpec,
+    ImageInput,
+    ImageSpec,
+    LaunchOptions,
+    Mode,
+    TextSpec,
+    TransitionSpec,
+)
 from pixforge.services.generations import GenerationView
 
 
@@ -47,44 +56,44 @@ class _GenerateRequest(BaseModel):
     lip_sync_tts_content: str | None = None
     webhook_id: TextId = None
 
-    def _spec(
-        self,
-        mode: Mode,
-        image_ids: tuple[int, ...],
-        image_fields: tuple[str, ...],
-        aspect_ratio: str | None = None,
-    ) -> GenerationSpec:
-        return GenerationSpec(
-            mode=mode,
-            model=self.model.strip(),
-            prompt=self.prompt or "",
+    def _options(self) -> LaunchOptions:
+        return LaunchOptions(
             negative_prompt=self.negative_prompt or "",
-            quality=self.quality.strip(),
-            duration_s=self.duration,
-            aspect_ratio=aspect_ratio.strip() if aspect_ratio else None,
             motion_mode=(self.motion_mode or "normal").strip() or "normal",
-            seed=self.seed,
             style=(self.style or "").strip(),
             camera_movement=(self.camera_movement or "").strip(),
             # Clients send 0 for "no template".
             template_id=self.template_id or None,
-            water_mark=bool(self.water_mark),
             sound_effect_switch=bool(self.sound_effect_switch),
             sound_effect_content=self.sound_effect_content or "",
             lip_sync_switch=bool(self.lip_sync_switch or self.lip_sync_tts_switch),
             lip_sync_tts_speaker_id=self.lip_sync_tts_speaker_id or "",
             lip_sync_tts_content=self.lip_sync_tts_content or "",
-            image_ids=image_ids,
-            image_fields=image_fields,
+        )
+
+    def _spec(self, mode: Mode, feature: FeatureSpec) -> GenerationSpec:
+        return GenerationSpec(
+            mode=mode,
+            model=self.model.strip(),
+            prompt=self.prompt or "",
+            quality=self.quality.strip(),
+            duration_s=self.duration,
+            feature=feature,
+            seed=self.seed,
+            water_mark=bool(self.water_mark),
             webhook_id=(self.webhook_id or "").strip(),
         )
+
+
+def aspect(value: str | None) -> str | None:
+    return value.strip() if value else None
 
 
 class TextToVideoRequest(_GenerateRequest):
     aspect_ratio: str | None = None
 
     def to_spec(self) -> GenerationSpec:
-        return self._spec(Mode.TEXT, (), (), self.aspect_ratio)
+        return self._spec(Mode.TEXT, TextSpec(self._options(), aspect(self.aspect_ratio)))
 
 
 class ImageToVideoRequest(_GenerateRequest):
@@ -95,13 +104,14 @@ class ImageToVideoRequest(_GenerateRequest):
         if self.img_id and self.img_ids:
             raise InvalidParameterError("img_id, img_ids: send one of them, not both")
         if self.img_id:
-            return self._spec(Mode.IMAGE, (self.img_id,), ("img_id",))
-        if self.img_ids:
+            images: tuple[ImageInput, ...] = (ImageInput(self.img_id, "img_id"),)
+        elif self.img_ids:
             if not self.template_id:
                 raise InvalidParameterError("img_ids: only multi-image templates take img_ids")
-            fields = tuple(f"img_ids.{i}" for i in range(len(self.img_ids)))
-            return self._spec(Mode.IMAGE, tuple(self.img_ids), fields)
-        raise MissingParameterError("img_id is required")
+            images = tuple(ImageInput(i, f"img_ids.{n}") for n, i in enumerate(self.img_ids))
+        else:
+            raise MissingParameterError("img_id is required")
+        return self._spec(Mode.IMAGE, ImageSpec(self._options(), images))
 
 
 class TransitionRequest(_GenerateRequest):
@@ -109,11 +119,9 @@ class TransitionRequest(_GenerateRequest):
     last_frame_img: int
 
     def to_spec(self) -> GenerationSpec:
-        return self._spec(
-            Mode.TRANSITION,
-            (self.first_frame_img, self.last_frame_img),
-            ("first_frame_img", "last_frame_img"),
-        )
+        first = ImageInput(self.first_frame_img, "first_frame_img")
+        last = ImageInput(self.last_frame_img, "last_frame_img")
+        return self._spec(Mode.TRANSITION, TransitionSpec(first, last, self._options()))
 
 
 class VideoIdResponse(BaseModel):

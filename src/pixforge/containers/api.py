@@ -1,0 +1,158 @@
+"""ApiContainer: what an API process needs — the services behind the routes, the rate limiter,
+the webhook sender — built once from Settings. It imports no engine: rendering reaches it only
+through the Dispatcher it is given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pixforge.config import Settings
+from pixforge.containers.common import Core, load_prices
+from pixforge.domain.rules import MODELS
+from pixforge.domain.spec import Mode
+from pixforge.media.fetch import FetchLimits
+from pixforge.media.images import ImageLimits
+from pixforge.metrics import Metrics
+from pixforge.queue.base import Dispatcher
+from pixforge.services.accounts import AccountService
+from pixforge.services.catalogue import CatalogueService
+from pixforge.services.generations import GenerationService
+from pixforge.services.limits import RateLimiter
+from pixforge.services.masks import MaskService
+from pixforge.services.operator import OperatorService
+from pixforge.services.uploads import MediaLimits, UploadService
+from pixforge.storage.base import BlobStore
+from pixforge.store import generations as generation_repo
+from pixforge.store import webhooks as webhook_repo
+from pixforge.store.db import Database
+from pixforge.worker.webhooks import WebhookSender
+
+
+@dataclass
+class ApiContainer:
+    core: Core
+    accounts: AccountService
+    uploads: UploadService
+    generations: GenerationService
+    rate_limiter: RateLimiter
+    dispatcher: Dispatcher
+    catalogue: CatalogueService
+    masks: MaskService
+    operator: OperatorService
+    webhook_sender: WebhookSender
+    # Started with the API and stopped before it (e.g. recovery steps, embedded workers).
+    on_start: list[Callable[[], object]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def db(self) -> Database:
+        return self.core.db
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self.core.blobs
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.core.metrics
+
+    @classmethod
+    def build(
+        cls,
+        core: Core,
+        dispatcher: Dispatcher,
+        *,
+        served: frozenset[tuple[str, Mode]] | None = None,
+        model_loads: Callable[[], dict[str, int]] = dict,
+    ) -> ApiContainer:
+        settings, db, blobs = core.settings, core.db, core.blobs
+        public_url = settings.resolved_public_url
+        prices = load_prices(settings)
+        webhook_sender = WebhookSender(
+            db,
+            retry_delays_s=settings.webhook_retry_delays_s,
+            timeout_s=settings.webhook_timeout_s,
+            poll_s=settings.webhook_poll_s,
+            allowed_networks=settings.allowed_webhook_networks,
+        )
+        core.lifecycle.on_announce = webhook_sender.notify
+        generations = GenerationService(
+            db,
+            blobs,
+            core.lifecycle,
+            dispatcher,
+            public_url,
+            prices,
+            MODELS,
+            core.templates,
+            settings.default_concurrency,
+            settings.concurrency_release_s,
+            served=served,
+            require_activation=settings.templates_require_activation,
+        )
+        uploads = UploadService(
+            db,
+            blobs,
+            public_url,
+            ImageLimits(
+                max_bytes=settings.image_max_bytes,
+                max_side_px=settings.image_max_side_px,
+                min_side_px=settings.image_min_side_px,
+                max_pixels=settings.image_max_pixels,
+            ),
+            MediaLimits(
+                max_bytes=settings.media_max_bytes,
+                max_duration_s=settings.media_max_duration_s,
+                max_side_px=settings.media_max_side_px,
+            ),
+            FetchLimits(
+                max_bytes=settings.image_max_bytes,
+                timeout_s=settings.fetch_timeout_s,
+                max_redirects=settings.fetch_max_redirects,
+                allowed_networks=settings.allowed_fetch_networks,
+            ),
+            settings.scratch_dir,
+        )
+
+        def queue_depth() -> tuple[int, int]:
+            with db.read() as conn:
+                return generation_repo.queue_depth(conn)
+
+        def status_counts() -> dict[int, int]:
+            with db.read() as conn:
+                return generation_repo.status_counts(conn)
+
+        def delivery_counts() -> dict[str, int]:
+            with db.read() as conn:
+                return webhook_repo.count_by_state(conn)
+
+        core.metrics.watch_database(queue_depth, status_counts, model_loads, delivery_counts)
+        catalogue = CatalogueService(core.templates, db, blobs, public_url)
+        catalogue.install_restyle_covers()
+        return cls(
+            core=core,
+            accounts=AccountService(db, settings.default_concurrency),
+            uploads=uploads,
+            generations=generations,
+            rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+            dispatcher=dispatcher,
+            catalogue=catalogue,
+            masks=MaskService(db, blobs, public_url, prices),
+            operator=OperatorService(db, core.templates),
+            webhook_sender=webhook_sender,
+        )
+
+    def start(self) -> None:
+        for step in self.on_start:
+            step()
+        self.dispatcher.start()
+        self.webhook_sender.start()
+
+    def stop(self) -> None:
+        self.dispatcher.stop()
+        self.webhook_sender.stop()
+        self.core.db.dispose()
