@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.server import make_settings, running_server  # noqa: E402
 
-from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, RenderJob  # noqa: E402
+from pixforge.domain.spec import Mode, OutputFormat, RenderJob, spec_from_flat  # noqa: E402
 from pixforge.engines.base import EngineConfig  # noqa: E402
 from pixforge.engines.diffusers.engine import DiffusersEngine, DiffusersOptions  # noqa: E402
 from pixforge.engines.diffusers.tiny import make_tiny  # noqa: E402
@@ -37,14 +37,16 @@ BODY = {
 
 
 def job() -> RenderJob:
-    spec = GenerationSpec(
-        mode=Mode.TEXT,
-        model="v5",
-        prompt=str(BODY["prompt"]),
-        quality="360p",
-        duration_s=5,
-        aspect_ratio="16:9",
-        seed=3,
+    spec = spec_from_flat(
+        dict(
+            mode=Mode.TEXT,
+            model="v5",
+            prompt=str(BODY["prompt"]),
+            quality="360p",
+            duration_s=5,
+            aspect_ratio="16:9",
+            seed=3,
+        )
     )
     return RenderJob(1, spec, 3, OutputFormat(640, 360, 24, 120))
 

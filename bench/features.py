@@ -21,6 +21,7 @@ from pixforge.domain.spec import (
     OutputFormat,
     RenderJob,
     SourceVideo,
+    spec_from_flat,
 )
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview.engine import PreviewEngine
@@ -43,7 +44,7 @@ def spec(mode: Mode, **fields: object) -> GenerationSpec:
         "source_media_id": 1,
     }
     base.update(fields)
-    return GenerationSpec(mode=mode, **base)  # type: ignore[arg-type]
+    return spec_from_flat({"mode": mode, **base})
 
 
 def timed(action: object) -> float:

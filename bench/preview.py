@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, RenderJob
+from pixforge.domain.spec import Mode, OutputFormat, RenderJob, spec_from_flat
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview.engine import PreviewEngine
 from pixforge.media.encode import EncoderSettings, VideoEncoder
@@ -25,13 +25,15 @@ REPEATS = 3
 
 def job(quality: str) -> RenderJob:
     width, height = SIZES[quality]
-    spec = GenerationSpec(
-        mode=Mode.TEXT,
-        model="v4.5",
-        prompt="a red fox running through blue snow at sunset",
-        quality=quality,
-        duration_s=SECONDS,
-        aspect_ratio="16:9",
+    spec = spec_from_flat(
+        dict(
+            mode=Mode.TEXT,
+            model="v4.5",
+            prompt="a red fox running through blue snow at sunset",
+            quality=quality,
+            duration_s=SECONDS,
+            aspect_ratio="16:9",
+        )
     )
     return RenderJob(1, spec, 42, OutputFormat(width, height, FPS, SECONDS * FPS))
 
@@ -62,7 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for quality in SIZES:
-            frames = [f.copy() for f in engine._finished_frames(job(quality), None)]
+            frames = [f.copy() for f in engine.frames(job(quality))]
             encode_s = statistics.median(
                 encode_only(frames, out / "e.mp4", settings) for _ in range(REPEATS)
             )

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.server import make_settings, running_server  # noqa: E402
 
-from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, RenderJob  # noqa: E402
+from pixforge.domain.spec import Mode, OutputFormat, RenderJob, spec_from_flat  # noqa: E402
 from pixforge.engines.base import EngineConfig  # noqa: E402
 from pixforge.engines.preview.engine import PreviewEngine  # noqa: E402
 
@@ -34,14 +34,16 @@ BODY = {
 
 def direct_render_s(out_dir: Path) -> float:
     engine = PreviewEngine(EngineConfig())
-    spec = GenerationSpec(
-        mode=Mode.TEXT,
-        model="v4.5",
-        prompt=BODY["prompt"],
-        quality="360p",
-        duration_s=5,
-        aspect_ratio="16:9",
-        seed=7,
+    spec = spec_from_flat(
+        dict(
+            mode=Mode.TEXT,
+            model="v4.5",
+            prompt=BODY["prompt"],
+            quality="360p",
+            duration_s=5,
+            aspect_ratio="16:9",
+            seed=7,
+        )
     )
     job = RenderJob(1, spec, 7, OutputFormat(640, 360, 24, 120))
     started = time.perf_counter()

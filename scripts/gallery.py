@@ -23,6 +23,7 @@ from pixforge.domain.spec import (
     OutputFormat,
     RenderJob,
     SourceVideo,
+    spec_from_flat,
 )
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview.engine import PreviewEngine
@@ -113,14 +114,16 @@ def picture(template: Template, name: str) -> None:
     """An image template's picture (a still, so no contact sheet): day, then night, images."""
     engine = PreviewEngine(EngineConfig(templates={template.template_id: template}))
     refs = tuple(ImageRef(str(DAY if i % 2 == 0 else NIGHT), 0, 0) for i in range(template.images))
-    spec = GenerationSpec(
-        mode=Mode.IMAGE_TEMPLATE,
-        model="",
-        prompt="",
-        quality="1080p",
-        duration_s=0,
-        template_id=template.template_id,
-        image_ids=tuple(range(1, template.images + 1)),
+    spec = spec_from_flat(
+        dict(
+            mode=Mode.IMAGE_TEMPLATE,
+            model="",
+            prompt="",
+            quality="1080p",
+            duration_s=0,
+            template_id=template.template_id,
+            image_ids=tuple(range(1, template.images + 1)),
+        )
     )
     target = GALLERY / f"{name}.png"
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,7 +156,7 @@ def features(out: Path, source_path: Path) -> dict[str, Path]:
             "duration_s": 5,
             "aspect_ratio": "4:3",
         }
-        return GenerationSpec(mode=mode, **{**base, **fields})  # type: ignore[arg-type]
+        return spec_from_flat({"mode": mode, **base, **fields})
 
     jobs = {
         "feature-extend": RenderJob(1, spec(Mode.EXTEND), 7, output, video=source),

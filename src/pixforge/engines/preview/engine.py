@@ -78,6 +78,12 @@ class PreviewEngine:
         progress(1.0)
         return RenderResult(has_audio=audio is not None)
 
+    def frames(self, job: RenderJob) -> Iterator[Frame]:
+        """The finished frames of a video job, without encoding them (benchmarks, tools)."""
+        scene = self.scene(job)
+        renderer = RENDERERS[job.spec.mode]
+        return self._finished(scene, renderer.frames(scene, renderer.audio(scene)))
+
     def _finished(self, scene: Scene, frames: Iterator[Frame]) -> Iterator[Frame]:
         spec, out, template = scene.job.spec, scene.job.output, scene.template
         style = spec.options.style or (template.style if template else "")
