@@ -4,6 +4,7 @@ through the Dispatcher it is given."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,8 +42,10 @@ class ApiContainer:
     masks: MaskService
     operator: OperatorService
     webhook_sender: WebhookSender
-    # Started with the API and stopped before it (e.g. recovery steps, embedded workers).
+    # Run before the API starts serving (recovery steps).
     on_start: list[Callable[[], object]] = field(default_factory=list)
+    # Run when the process must exit at once (a second Ctrl-C): hand back running work.
+    on_abort: list[Callable[[], object]] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -153,6 +156,16 @@ class ApiContainer:
         self.webhook_sender.start()
 
     def stop(self) -> None:
+        """Stop: running renders are handed back at their next step (queued again)."""
         self.dispatcher.stop()
         self.webhook_sender.stop()
         self.core.db.dispose()
+
+    def abort(self) -> None:
+        """The process exits now, without waiting for its workers: release what they hold so
+        it is claimable at once (a failure here only delays it until the lease runs out)."""
+        for step in self.on_abort:
+            try:
+                step()
+            except Exception:  # exiting anyway; the leases then expire on their own
+                logging.getLogger(__name__).exception("could not release running work")

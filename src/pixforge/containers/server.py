@@ -51,4 +51,6 @@ def build_server(settings: Settings, clock: Clock | None = None) -> ApiContainer
         core, dispatcher, served=served_models(settings), model_loads=worker.loaded_models
     )
     api.on_start.append(lambda: expire_dead_local_leases(core.db, core.lifecycle))
+    api.on_start.append(api.generations.backfill_manifests)
+    api.on_abort.append(worker.release_all)
     return api

@@ -14,11 +14,12 @@ from pixforge.domain.errors import (
     InternalError,
     InvalidParameterError,
     NotFoundError,
+    PixforgeError,
     TemplateNotActivatedError,
 )
 from pixforge.domain.features import FEATURES, RuleContext
 from pixforge.domain.ids import file_url, new_public_id
-from pixforge.domain.manifest import JobManifest
+from pixforge.domain.manifest import JobManifest, manifest_to_json
 from pixforge.domain.pricing import PriceTable
 from pixforge.domain.rules import QUALITY_SHORT_SIDE_PX, SEED_MAX, ModelRules, Template
 from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, output_name, spec_from_json
@@ -273,6 +274,30 @@ class GenerationService:
         if previous is None:
             raise NotFoundError(f"video_id: couldn't find video {video_id}")
         return int(previous)
+
+    def backfill_manifests(self) -> int:
+        """Resolve the inputs of generations queued before job manifests existed (an upgrade
+        from 0.1), once, with the submit-time resolver; one whose inputs are gone fails
+        (refunded). Returns how many were resolved."""
+        with self.db.read() as conn:
+            rows = repo.without_manifest(conn)
+        resolved = 0
+        for row in rows:
+            spec = spec_from_json(row.spec_json)
+            needs = FEATURES[spec.mode].needs(spec)
+            try:
+                with self.db.read() as conn:
+                    images = inputs.images(conn, row.account_id, needs)
+                    found = inputs.media(conn, self.blobs, row.account_id, needs)
+            except PixforgeError as error:
+                self.lifecycle.fail(row.id, f"its inputs are no longer available: {error}")
+                continue
+            manifest = manifest_to_json(inputs.manifest_of(images, found))
+            with self.db.write() as conn:
+                resolved += repo.set_manifest(conn, row.id, manifest)
+        if resolved:
+            log.info("resolved the inputs of queued generations", extra={"count": resolved})
+        return resolved
 
     def queue_depth(self) -> tuple[int, int]:
         """(queued, running) generations; also proves the database answers."""

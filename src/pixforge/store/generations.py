@@ -176,3 +176,23 @@ def leased(conn: Connection) -> list[tuple[int, str]]:
         )
     ).all()
     return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def without_manifest(conn: Connection) -> list[GenerationRow]:
+    """Status-5 rows written before job manifests existed (to be resolved once at start-up)."""
+    rows = conn.execute(
+        select(generations).where(
+            generations.c.status == GENERATING, generations.c.manifest_json.is_(None)
+        )
+    ).mappings()
+    return [GenerationRow(**row) for row in rows]
+
+
+def set_manifest(conn: Connection, generation_id: int, manifest_json: str) -> bool:
+    """Store the resolved inputs of a generation that had none (never changes its status)."""
+    result = conn.execute(
+        update(generations)
+        .where(generations.c.id == generation_id, generations.c.manifest_json.is_(None))
+        .values(manifest_json=manifest_json)
+    )
+    return result.rowcount == 1
