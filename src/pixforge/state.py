@@ -151,6 +151,7 @@ class AppState:
             timeout_s=settings.webhook_timeout_s,
             poll_s=settings.webhook_poll_s,
             allowed_networks=settings.allowed_webhook_networks,
+            concurrency=settings.webhook_concurrency,
         )
         public_url = settings.resolved_public_url
         prices = load_prices(settings)
