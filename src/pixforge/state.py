@@ -241,7 +241,9 @@ class AppState:
             dispatcher=dispatcher,
             catalogue=catalogue,
             masks=MaskService(db, blobs, public_url, prices),
-            operator=OperatorService(db, templates),
+            operator=OperatorService(
+                db, templates, webhook_allowed_networks=settings.allowed_webhook_networks
+            ),
             webhook_sender=webhook_sender,
         )
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import select
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -192,7 +195,37 @@ def test_deliveries_survive_a_restart(tmp_path: Path) -> None:
         wait_until(lambda: deliveries(server)[0].state == "delivered")
 
 
-def test_private_receivers_are_refused_and_the_cli_replays(tmp_path: Path) -> None:
+def cli_allowing(data_dir: Path, networks: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with PIXFORGE_WEBHOOK_ALLOW_NETWORKS set (and no other PIXFORGE_ variable)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXFORGE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pixforge", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "PIXFORGE_WEBHOOK_ALLOW_NETWORKS": networks},
+    )
+
+
+def test_private_receivers_are_refused_at_creation(tmp_path: Path) -> None:
+    # The other kinds of refused receivers: tests/unit/test_webhook_registration.py.
+    data_dir = tmp_path / "data"
+    made = cli(data_dir, "accounts", "create", "--name", "hooks", "--json")
+    account_id = str(json.loads(made.stdout)["account_id"])
+    url = "http://127.0.0.1:9/hook"
+    refused = cli(data_dir, "webhooks", "create", account_id, url)
+    assert refused.returncode == 1, refused.stdout
+    message = " ".join(refused.stderr.split())
+    assert "400017" in message and "resolves to 127.0.0.1, a non-public address" in message
+    assert "set PIXFORGE_WEBHOOK_ALLOW_NETWORKS=127.0.0.0/8 " in message, message
+    assert json.loads(cli(data_dir, "webhooks", "list", "--json").stdout) == []
+    allowed = cli_allowing(data_dir, "127.0.0.0/8", "webhooks", "create", account_id, url)
+    assert allowed.returncode == 0, allowed.stderr
+    listed = json.loads(cli(data_dir, "webhooks", "list", "--json").stdout)
+    assert [row["url"] for row in listed] == [url]
+
+
+def test_private_receivers_are_refused_at_delivery_and_the_cli_replays(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     guarded = make_settings(
         data_dir, webhook_retry_delays_s=[0.2], webhook_poll_s=0.1, webhook_allow_networks=[]
@@ -201,8 +234,10 @@ def test_private_receivers_are_refused_and_the_cli_replays(tmp_path: Path) -> No
     with receiving(receiver):
         with running_server(guarded) as server:
             account = server.create_account()
-            made = cli(
+            # Registered while loopback was allowed; the server's own guard still applies.
+            made = cli_allowing(
                 data_dir,
+                "127.0.0.0/8",
                 "webhooks",
                 "create",
                 str(account.account_id),
