@@ -231,6 +231,15 @@ def test_each_redirect_hop_is_resolved_checked_and_pinned() -> None:
     ]
 
 
+def test_the_next_checked_address_is_tried_when_one_refuses() -> None:
+    # Nothing listens on 127.0.0.2 at that port: the connection falls back to 127.0.0.1.
+    resolver = ScriptedResolver(dual=[["127.0.0.2", "127.0.0.1"]])
+    with recording("127.0.0.1") as (origin, port):
+        url = f"http://dual.pixforge.test:{port}/small"
+        assert fetch(url, limits(LOOPBACK), resolve=resolver).data == b"hello"
+    assert origin.connections == ["127.0.0.1"]
+
+
 def test_every_resolved_address_must_pass() -> None:
     resolver = ScriptedResolver(mixed=[["93.184.216.34", "10.0.0.7"]])
     with pytest.raises(FetchRefusedError, match=r"10\.0\.0\.7"):
