@@ -69,7 +69,9 @@ def _operator(data_dir: Path | None) -> Any:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     db.migrate()
-    return OperatorService(db, load_templates(settings))
+    return OperatorService(
+        db, load_templates(settings), webhook_allowed_networks=settings.allowed_webhook_networks
+    )
 
 
 def _fail(error: PixforgeError) -> None:

@@ -64,8 +64,11 @@ class Settings(BaseSettings):
     webhook_retry_delays_s: Annotated[list[float], NoDecode] = Field(
         default_factory=lambda: [2.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0]
     )
+    # Total time of one attempt: connect, send, and the receiver's whole answer.
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_poll_s: float = Field(default=1.0, gt=0)
+    # Attempts in flight at once, so a slow receiver never holds up the others.
+    webhook_concurrency: int = Field(default=8, ge=1)
     # Webhook URLs may point into these networks (otherwise only public addresses).
     webhook_allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

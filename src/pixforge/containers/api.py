@@ -81,6 +81,7 @@ class ApiContainer:
             timeout_s=settings.webhook_timeout_s,
             poll_s=settings.webhook_poll_s,
             allowed_networks=settings.allowed_webhook_networks,
+            concurrency=settings.webhook_concurrency,
         )
         core.lifecycle.on_announce = webhook_sender.notify
         generations = GenerationService(
@@ -145,7 +146,9 @@ class ApiContainer:
             dispatcher=dispatcher,
             catalogue=catalogue,
             masks=MaskService(db, blobs, public_url, prices),
-            operator=OperatorService(db, core.templates),
+            operator=OperatorService(
+                db, core.templates, webhook_allowed_networks=settings.allowed_webhook_networks
+            ),
             webhook_sender=webhook_sender,
         )
 
@@ -158,7 +161,7 @@ class ApiContainer:
     def stop(self) -> None:
         """Stop: running renders are handed back at their next step (queued again)."""
         self.dispatcher.stop()
-        self.webhook_sender.stop()
+        self.webhook_sender.stop(grace_s=self.settings.stop_grace_s)
         self.core.db.dispose()
 
     def abort(self) -> None:

@@ -2,25 +2,67 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import time
-from collections.abc import Mapping
-from urllib.parse import urlsplit
+from collections.abc import Mapping, Sequence
 
 from pixforge.domain import webhooks as signing
 from pixforge.domain.errors import InvalidParameterError, NotFoundError
 from pixforge.domain.rules import Template
+from pixforge.media.fetch import (
+    Address,
+    FetchFailedError,
+    FetchRefusedError,
+    Network,
+    Resolver,
+    check_url,
+    resolve_host,
+)
 from pixforge.store import accounts as account_repo
 from pixforge.store import templates as template_repo
 from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import Database
 from pixforge.store.webhooks import DeliveryRow, WebhookRow
 
+# The special-purpose blocks a refused receiver most likely sits in, to suggest an allow-list
+# entry; anything else is suggested as the single address.
+_SUGGESTED_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+]
+
+
+def _suggested_network(address: Address) -> str:
+    for network in _SUGGESTED_NETWORKS:
+        if address in network:
+            return str(network)
+    return str(ipaddress.ip_network(address))
+
 
 class OperatorService:
-    def __init__(self, db: Database, templates: Mapping[int, Template]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        templates: Mapping[int, Template],
+        *,
+        webhook_allowed_networks: Sequence[Network],
+        resolve: Resolver = resolve_host,
+    ) -> None:
         self.db = db
         self.templates = templates
+        self.webhook_allowed_networks = webhook_allowed_networks
+        self.resolve = resolve
 
     def _require_account(self, account_id: int) -> None:
         with self.db.read() as conn:
@@ -54,9 +96,7 @@ class OperatorService:
     def create_webhook(self, account_id: int, url: str, default: bool) -> WebhookRow:
         """Register an endpoint; the row carries the signing secret (shown once by the CLI)."""
         self._require_account(account_id)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidParameterError(f"url: {url!r} is not an http(s) URL with a host")
+        self._check_receiver(url)
         row = WebhookRow(
             id="wh_" + secrets.token_hex(12),
             account_id=account_id,
@@ -69,6 +109,28 @@ class OperatorService:
         with self.db.write() as conn:
             webhook_repo.insert_webhook(conn, row)
         return row
+
+    def _check_receiver(self, url: str) -> None:
+        """Refuse now a receiver every delivery would be refused for, rather than fail quietly.
+
+        The sender checks again at each attempt: DNS answers and the allow-list may change.
+        """
+        try:
+            check_url(url, self.webhook_allowed_networks, self.resolve)
+        except FetchRefusedError as refused:
+            if refused.address is None:
+                raise InvalidParameterError(f"url: {refused}") from refused
+            network = _suggested_network(refused.address)
+            raise InvalidParameterError(
+                f"url: {refused}; webhooks are delivered only to public addresses unless "
+                f"PIXFORGE_WEBHOOK_ALLOW_NETWORKS lists the receiver's network: set "
+                f"PIXFORGE_WEBHOOK_ALLOW_NETWORKS={network} (comma-separated CIDRs) for the "
+                f"server and for this command"
+            ) from refused
+        except FetchFailedError as unresolved:
+            raise InvalidParameterError(
+                f"url: {unresolved}; a receiver's host must resolve when it is registered"
+            ) from unresolved
 
     def webhooks(self, account_id: int | None = None) -> list[WebhookRow]:
         with self.db.read() as conn:
