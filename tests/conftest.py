@@ -19,8 +19,10 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
-    with running_server(make_settings(tmp_path / "data")) as running:
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServer]:
+    """The app in-process; tests marked `render` get real pictures, the others drafts."""
+    render = request.node.get_closest_marker("render") is not None
+    with running_server(make_settings(tmp_path / "data", render=render)) as running:
         yield running
 
 

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # PixVerse runs an effect template only after the account activated it (500070 otherwise).
     templates_require_activation: bool = True
     preview_caption: bool = False
+    # Draft previews: flat colours instead of drawn scenes (same sizes, lengths and sound), for
+    # CI runs that exercise the API and not the pictures.
+    preview_draft: bool = False
     # Lip-sync TTS voice: "synth" (built in) or "espeak" (real words; needs espeak-ng installed).
     tts_engine: Literal["synth", "espeak"] = "synth"
 

@@ -64,6 +64,7 @@ def clip(api: Api, tmp_path: Path) -> tuple[int, Path]:
 # -- extend
 
 
+@pytest.mark.render
 def test_extend_continues_from_the_last_frame(
     api: Api, tmp_path: Path, clip: tuple[int, Path]
 ) -> None:
@@ -191,6 +192,7 @@ def test_sound_effect_adds_or_mixes_a_track(api: Api, tmp_path: Path) -> None:
 # -- fusion
 
 
+@pytest.mark.render
 def test_fusion_composites_subjects_over_the_background(api: Api, tmp_path: Path) -> None:
     background = api.image_id(image_bytes(800, 450, colour=(40, 90, 200)))
     subject = api.image_id(image_bytes(300, 400, colour=(230, 200, 40)))
@@ -264,6 +266,7 @@ def test_restyle_list_and_covers(api: Api) -> None:
     assert bad["ErrCode"] == 400017 and "page_size" in bad["ErrMsg"]
 
 
+@pytest.mark.render
 def test_restyle_changes_the_look_not_the_timing(
     api: Api, tmp_path: Path, clip: tuple[int, Path]
 ) -> None:
@@ -324,6 +327,7 @@ def test_blocked_restyle_prompt_is_refunded(api: Api, clip: tuple[int, Path]) ->
 # -- multi-transition
 
 
+@pytest.mark.render
 def test_multi_transition_hits_every_keyframe(api: Api, tmp_path: Path) -> None:
     colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200)]
     ids = [api.image_id(image_bytes(640, 360, colour=c)) for c in colours]
@@ -374,6 +378,7 @@ def test_multi_transition_rules(api: Api) -> None:
 # -- swap
 
 
+@pytest.mark.render
 def test_swap_replaces_the_selected_region(
     api: Api, tmp_path: Path, clip: tuple[int, Path]
 ) -> None:
@@ -497,6 +502,7 @@ def test_mask_selection_replays_by_trace_id(api: Api, clip: tuple[int, Path]) ->
     assert other["ErrCode"] == 400017 and "Ai-trace-id" in other["ErrMsg"]
 
 
+@pytest.mark.render  # needs a generation still rendering while it asks
 def test_sound_effect_on_a_finished_generation(api: Api, tmp_path: Path) -> None:
     source = finished(
         api,
@@ -709,6 +715,7 @@ def subject_png(width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.render
 def test_mimic_moves_the_character_like_the_reference(
     api: Api, tmp_path: Path, clip: tuple[int, Path]
 ) -> None:

@@ -80,6 +80,7 @@ def test_text_to_video(
     assert info.audio is None
 
 
+@pytest.mark.render
 def test_same_request_and_seed_give_identical_bytes(api: Api, tmp_path: Path) -> None:
     body = {**VALID_TEXT, "seed": 1234}
     first = download(api, generate(api, "/openapi/v2/video/text/generate", body), tmp_path)
@@ -120,6 +121,7 @@ def test_digit_string_ids_and_pixverse_defaults_are_accepted(api: Api) -> None:
     assert result["seed"] == 0
 
 
+@pytest.mark.render
 def test_image_to_video_starts_on_the_image(api: Api, tmp_path: Path) -> None:
     source = image_bytes(800, 600)
     img_id = api.image_id(source)
@@ -144,6 +146,7 @@ def test_image_to_video_starts_on_the_image(api: Api, tmp_path: Path) -> None:
     assert psnr(frames[-1], expected) < psnr(frames[0], expected)
 
 
+@pytest.mark.render
 def test_transition_runs_from_first_to_last(api: Api, tmp_path: Path) -> None:
     first = api.image_id(image_bytes(640, 360, colour=(220, 30, 30)))
     last = api.image_id(image_bytes(640, 360, colour=(30, 30, 220)))
@@ -193,6 +196,7 @@ def test_sound_effect_gives_an_audio_track_and_has_audio(api: Api, tmp_path: Pat
     assert silent["has_audio"] is False
 
 
+@pytest.mark.render
 def test_progress_is_reported_while_generating(api: Api) -> None:
     import time
 

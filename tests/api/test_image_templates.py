@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.support.media import image_bytes
@@ -37,6 +38,7 @@ def test_image_templates_are_listed_with_their_image_count(api: Api) -> None:
     assert all(i["template_type"] == 1 for i in videos) and len(videos) == 6
 
 
+@pytest.mark.render
 def test_image_template_end_to_end(server: RunningServer, account: Account, api: Api) -> None:
     source = image_bytes(800, 600)
     img_id = api.image_id(source)

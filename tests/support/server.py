@@ -35,7 +35,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+def make_settings(data_dir: Path, *, render: bool = False, **overrides: Any) -> Settings:
+    """Test settings. By default the fast profile: draft previews (flat frames, same sizes,
+    lengths and sound) rendered inline in the submitting request; `render=True` draws real
+    pictures on embedded worker threads, as `pixforge serve` does."""
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "host": "127.0.0.1",
@@ -48,8 +51,12 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         # Blobs in memory; tests that restart a server on the same data pass storage="local".
         "storage": "memory",
         "stop_grace_s": 2.0,
+        "preview_draft": not render,
+        "dispatcher": "embedded" if render else "inline",
     }
     values.update(overrides)
+    if values["workers"] == 0:
+        values["dispatcher"] = "embedded"  # no workers: generations stay queued
     return Settings(**values)
 
 

@@ -38,6 +38,7 @@ def engine_config(settings: Settings, templates: Mapping[int, Template]) -> Engi
         ),
         templates=templates,
         caption=settings.preview_caption,
+        draft=settings.preview_draft,
         tts_engine=settings.tts_engine,
         options=options,
         fallback="preview" if settings.diffusers_unmapped == "preview" else "",

@@ -24,6 +24,9 @@ class EngineConfig:
     templates: Mapping[int, Template] = field(default_factory=dict)
     caption: bool = False
     tts_engine: str = "synth"  # "synth" or "espeak" (see engines/preview/voice.py)
+    # Draft pictures: flat colours instead of drawn scenes, at the same size and length and
+    # with the same sound (CI runs where only the API's behaviour matters).
+    draft: bool = False
     # Engine-specific settings by name (e.g. the diffusers engine's registry file and device),
     # read by that engine's builder.
     options: Mapping[str, object] = field(default_factory=dict)

@@ -39,7 +39,10 @@ class InlineDispatcher:
         return count
 
     def start(self) -> None:
-        """Nothing to start: work runs in the caller's thread."""
+        """Run what was waiting before this process started (queued or released work), as
+        the embedded workers would pick it up; later work runs in the submitting thread."""
+        if self.autorun:
+            self.drain()
 
     def stop(self) -> None:
         self.runner.stopping.set()

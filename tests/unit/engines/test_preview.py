@@ -31,6 +31,8 @@ from pixforge.media.video import frame_at
 from tests.support.media import decode_frames, psnr
 from tests.support.specs import flat_spec
 
+pytestmark = pytest.mark.render
+
 TEMPLATES = {t.template_id: t for t in DEFAULT_TEMPLATES}
 # Every mode that makes a video (image templates make a picture: tested below).
 VIDEO_MODES = [mode for mode in Mode if mode is not Mode.IMAGE_TEMPLATE]

@@ -32,6 +32,8 @@ from tests.support.media import decode_frames, make_scene_video, make_video, psn
 from tests.support.server import make_settings, running_server
 from tests.support.specs import flat_spec
 
+pytestmark = pytest.mark.render
+
 
 def dominant_hz(samples: np.ndarray) -> float:
     spectrum = np.abs(np.fft.rfft(samples))

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from pixforge.domain.spec import RenderJob
+from pixforge.engines._cv import cv2
 from pixforge.engines.base import Capabilities, EngineConfig, ProgressFn, RenderResult
 from pixforge.engines.preview.camera import path_for
 from pixforge.engines.preview.finish import finished
@@ -61,20 +64,27 @@ class PreviewEngine:
         scene = self.scene(job)
         renderer = RENDERERS[job.spec.mode]
         if renderer.picture is not None:
-            out_path.write_bytes(jpeg(renderer.picture(scene)))
+            still = draft_frame(job, 0) if self.config.draft else renderer.picture(scene)
+            out_path.write_bytes(jpeg(still))
             progress(1.0)
             return RenderResult(has_audio=False)
         audio = renderer.audio(scene)
-        frames = self._finished(scene, renderer.frames(scene, audio))
         out = job.output
+        step = max(1, out.frame_count // 20)
         with VideoEncoder(
             out_path, out.width, out.height, out.fps, self.config.encoder, audio=audio
         ) as encoder:
-            step = max(1, out.frame_count // 20)
-            for index, frame in enumerate(prefetched(frames, depth=4)):
-                encoder.write(frame)
-                if index % step == 0:
-                    progress(index / out.frame_count)
+            if self.config.draft:
+                for index in range(out.frame_count):
+                    encoder.write_flat(draft_colour(job, index))
+                    if index % step == 0:
+                        progress(index / out.frame_count)
+            else:
+                frames = self._finished(scene, renderer.frames(scene, audio))
+                for index, frame in enumerate(prefetched(frames, depth=4)):
+                    encoder.write(frame)
+                    if index % step == 0:
+                        progress(index / out.frame_count)
         progress(1.0)
         return RenderResult(has_audio=audio is not None)
 
@@ -97,6 +107,19 @@ class PreviewEngine:
 
     def close(self) -> None:
         """Nothing to release: the preview engine holds no model."""
+
+
+def draft_colour(job: RenderJob, index: int) -> tuple[int, int, int]:
+    """A flat colour from the seed, drifting over time (cheap to draw and to encode)."""
+    hue = (job.seed * 37 + index * 2) % 180
+    pixel = np.array([[[hue, 160, 200]]], np.uint8)
+    red, green, blue = (int(v) for v in cv2.cvtColor(pixel, cv2.COLOR_HSV2RGB)[0, 0])
+    return red, green, blue
+
+
+def draft_frame(job: RenderJob, index: int) -> Frame:
+    out = job.output
+    return np.full((out.height, out.width, 3), draft_colour(job, index), np.uint8)
 
 
 def build(config: EngineConfig) -> PreviewEngine:
