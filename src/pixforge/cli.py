@@ -52,7 +52,7 @@ err_console = Console(stderr=True)
 
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Database and media directory [env: PIXFORGE_DATA_DIR]"),
+    typer.Option("--data-dir", help="Database and media directory \\[env var: PIXFORGE_DATA_DIR]"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -136,11 +136,13 @@ def _mcp_help() -> str:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address [env: PIXFORGE_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env: PIXFORGE_PORT]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Bind address \\[env var: PIXFORGE_HOST]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port \\[env var: PIXFORGE_PORT]")] = None,
     data_dir: DataDirOption = None,
     workers: Annotated[
-        int | None, typer.Option(help="Render worker threads [env: PIXFORGE_WORKERS]")
+        int | None, typer.Option(help="Render worker threads \\[env var: PIXFORGE_WORKERS]")
     ] = None,
 ) -> None:
     """Start the API server with its embedded workers."""
@@ -523,7 +525,9 @@ def contact_sheet_command(
 
 RegistryOption = Annotated[
     Path | None,
-    typer.Option("--registry", help="Model registry JSON [env: PIXFORGE_DIFFUSERS_MODELS_FILE]"),
+    typer.Option(
+        "--registry", help="Model registry JSON \\[env var: PIXFORGE_DIFFUSERS_MODELS_FILE]"
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ could not be reached, 130 interrupted (Ctrl-C) while waiting.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,13 +43,15 @@ generate_app = typer.Typer(no_args_is_help=True, help="Generate videos through t
 console = Console()
 err_console = Console(stderr=True)
 
+# PIXVERSE_BASE_URL is read in server_url, not by typer: --hosted must beat the variable, but
+# conflict with the option.
 BaseUrl = Annotated[
     str | None,
     typer.Option(
         "--base-url",
-        envvar="PIXVERSE_BASE_URL",
         show_default=False,
-        help=f"API origin; default {LOCAL_BASE_URL} (a local pixforge)",
+        help=f"API origin, default {LOCAL_BASE_URL} (a local pixforge) "
+        "\\[env var: PIXVERSE_BASE_URL]",
     ),
 ]
 Hosted = Annotated[
@@ -91,13 +94,13 @@ def _options(**values: Any) -> dict[str, Any]:
 
 
 def server_url(base_url: str | None, hosted: bool) -> str:
-    """The API origin: --base-url (or PIXVERSE_BASE_URL), --hosted, else the local server."""
+    """The API origin: --base-url or --hosted, else PIXVERSE_BASE_URL, else the local server."""
     if base_url and hosted:
         err_console.print("[red]error:[/red] give --base-url or --hosted, not both")
         raise typer.Exit(code=EXIT_USAGE)
     if hosted:
         return HOSTED_BASE_URL
-    return (base_url or LOCAL_BASE_URL).rstrip("/")
+    return (base_url or os.environ.get("PIXVERSE_BASE_URL") or LOCAL_BASE_URL).rstrip("/")
 
 
 def require_api_key(api_key: str | None, base_url: str) -> str:

@@ -254,9 +254,10 @@ def test_the_cli_talks_to_the_local_server_unless_told_and_says_so(live: LiveSer
     assert json.loads(by_env.stdout)["credit_monthly"] >= 0
     by_option = pixforge("balance", *auth(live), PIXVERSE_BASE_URL="http://127.0.0.1:9")
     assert by_option.returncode == 0 and f"server {live.base_url}" in by_option.stderr
-    # Reaching PixVerse is an explicit choice (checked here without a key: no request is sent).
-    hosted = pixforge("balance", "--hosted")
-    assert hosted.returncode == 2 and "https://app-api.pixverse.ai" in hosted.stderr
+    # Reaching PixVerse is an explicit choice, which beats the variable (checked here without a
+    # key: no request is sent).
+    hosted = pixforge("balance", "--hosted", PIXVERSE_BASE_URL=live.base_url)
+    assert hosted.returncode == 2 and "no API key for https://app-api.pixverse.ai" in hosted.stderr
     both = pixforge("balance", "--hosted", *auth(live))
     assert both.returncode == 2 and "not both" in both.stderr
 
