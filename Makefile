@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The test suite also runs the diffusers engine on tiny models: it needs the [diffusers] extra.
 TEST_STAMP := $(VENV)/.installed-diffusers
+# `make serve` installs only what serving needs: no test, lint or PostgreSQL packages.
+SERVE_STAMP := $(VENV)/.installed-serve
 
 .PHONY: serve test lint bench gallery clean
 
@@ -19,7 +21,14 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,diffusers]"
 	touch $(TEST_STAMP)
 
-serve: $(STAMP)
+$(SERVE_STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.x (>=3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+serve: $(SERVE_STAMP)
 	$(BIN)/pixforge serve
 
 lint: $(TEST_STAMP)

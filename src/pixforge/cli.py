@@ -1,20 +1,32 @@
-"""The `pixforge` command: serve, migrate, and the operator commands for accounts, keys, credits."""
+"""The `pixforge` command: serve, migrate, and the operator commands for accounts, keys, credits.
+
+`pixforge --help` must answer at once: this module and cli_client import only typer, rich's
+console and pixforge's own light modules; the server, database, media and SDK stacks are
+imported inside the commands that use them (tests/test_architecture.py checks it).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
-from pixforge import cli_client
-from pixforge.config import Settings
+from pixforge import __version__, cli_client
 from pixforge.domain.errors import PixforgeError
 
-app = typer.Typer(no_args_is_help=True, help="pixforge: a PixVerse-compatible video server.")
+if TYPE_CHECKING:
+    from pixforge.config import Settings
+    from pixforge.containers.api import ApiContainer
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="pixforge: a PixVerse-compatible video server.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 accounts_app = typer.Typer(no_args_is_help=True, help="Create and manage accounts.")
 keys_app = typer.Typer(no_args_is_help=True, help="Create and disable API keys.")
 credits_app = typer.Typer(no_args_is_help=True, help="Grant credits.")
@@ -40,13 +52,47 @@ err_console = Console(stderr=True)
 
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Database and media directory [env: PIXFORGE_DATA_DIR]"),
+    typer.Option("--data-dir", help="Database and media directory \\[env var: PIXFORGE_DATA_DIR]"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"pixforge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """pixforge: a PixVerse-compatible video server."""
+
+
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    return settings_or_exit({k: v for k, v in overrides.items() if v is not None})
+
+
+def settings_or_exit(overrides: dict[str, Any]) -> Settings:
+    """Settings from PIXFORGE_* and the command-line `overrides`; a bad value ends the command
+    with one line per setting (its name, the value given, what it accepts) and exit code 2."""
+    from pydantic import ValidationError
+
+    from pixforge.config import Settings, explain_settings_error
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        options = {name: "--" + name.replace("_", "-") for name in overrides}
+        for line in explain_settings_error(error, options):
+            err_console.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
 
 
 def _services(data_dir: Path | None) -> Any:
@@ -79,67 +125,115 @@ def _fail(error: PixforgeError) -> None:
     raise typer.Exit(code=1)
 
 
+def _mcp_help() -> str:
+    from pixforge.mcp.tools import TOOLS
+
+    tools = "\n".join(f"  {name}: {escape(description)}" for name, description in TOOLS.items())
+    return (
+        "Run the MCP server: video tools for AI assistants.\n\n"
+        f"Its tools call the API at --base-url (default {cli_client.LOCAL_BASE_URL}, a local "
+        f"pixforge; --hosted for PixVerse's).\n\nTools:\n{tools}"
+    )
+
+
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address [env: PIXFORGE_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env: PIXFORGE_PORT]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Bind address \\[env var: PIXFORGE_HOST]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port \\[env var: PIXFORGE_PORT]")] = None,
     data_dir: DataDirOption = None,
     workers: Annotated[
-        int | None, typer.Option(help="Render worker threads [env: PIXFORGE_WORKERS]")
+        int | None, typer.Option(help="Render worker threads \\[env var: PIXFORGE_WORKERS]")
     ] = None,
 ) -> None:
     """Start the API server with its embedded workers."""
-    import uvicorn
-
+    from pixforge import serving
     from pixforge.app import create_app
     from pixforge.containers.server import build_server
     from pixforge.logs import configure_logging
 
     settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
     configure_logging(settings.log_level, settings.log_json)
+    try:
+        sock = serving.bind(settings.host, settings.port)
+    except serving.BindError as error:
+        hint = " (another server on it? --port or PIXFORGE_PORT picks another)"
+        err_console.print(f"[red]error:[/red] {escape(str(error))}{hint}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
     state = build_server(settings)
-    created = state.accounts.ensure_dev_account(settings.dev_account_credits, settings.dev_api_key)
-    if created is not None:
-        account, key = created
+    _announce_dev_account(state, settings)
+    limits = serving.ReadLimits(
+        settings.headers_timeout_s, settings.body_timeout_s, settings.body_min_bytes_per_s
+    )
+
+    def announce() -> None:
+        console.print(
+            f"pixforge listening on {serving.bound_url(sock)} "
+            f"(data: {settings.data_dir.resolve()}, workers: {settings.workers})",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    serving.run(create_app(settings, state), sock, limits, announce, state.abort)
+
+
+def _announce_dev_account(state: ApiContainer, settings: Settings) -> None:
+    """The development account: made on an empty database, and given PIXFORGE_DEV_API_KEY (when
+    set) at every start, so the documented key works on a database made before it was set."""
+    if settings.dev_api_key:
+        dev = state.accounts.ensure_dev_key(settings.dev_account_credits, settings.dev_api_key)
+        account, created = dev.account, dev.account_created
+        status = "added" if dev.key_created else "already stored"
+        key_line = f"API key from PIXFORGE_DEV_API_KEY ({dev.key.prefix}...): {status}"
+        if dev.key.disabled:
+            key_line += f", but disabled (pixforge keys enable {dev.key.id})"
+    else:
+        made = state.accounts.ensure_dev_account(settings.dev_account_credits, None)
+        if made is None:
+            console.print(
+                "[dim]No PIXFORGE_DEV_API_KEY set. Lost a key? `pixforge accounts list`, then "
+                "`pixforge keys create ACCOUNT_ID` (README: Getting a key again).[/dim]",
+                highlight=False,
+                soft_wrap=True,
+            )
+            return
+        account, key = made
+        created = True
+        key_line = f"API key (shown once) {key}"
+    if created:
         # The development account can try every effect template without an activation step.
         state.operator.activate_templates(account.id, sorted(state.generations.templates))
-        shown = "from PIXFORGE_DEV_API_KEY" if settings.dev_api_key else f"(shown once) {key}"
-        console.print(
-            f"[green]Development account {account.id} created with "
-            f"{account.credit_monthly} credits.[/green]\nAPI key {shown}",
-            highlight=False,
-        )
+    title = "Development account" if account.name == "development" else "Account"
+    news = f" created with {account.credit_monthly} credits" if created else ""
     console.print(
-        f"pixforge listening on {settings.resolved_public_url} "
-        f"(data: {settings.data_dir.resolve()}, workers: {settings.workers})",
+        f"[green]{title} {account.id}{news}.[/green] {escape(key_line)}",
         highlight=False,
-    )
-    uvicorn.run(
-        create_app(settings, state),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
+        soft_wrap=True,
     )
 
 
-@app.command()
+@app.command(help=_mcp_help())
 def mcp(
     transport: Annotated[
         str, typer.Option(help="stdio, or streamable-http (served at http://HOST:PORT/mcp)")
     ] = "stdio",
     base_url: cli_client.BaseUrl = None,
     api_key: cli_client.ApiKey = None,
+    hosted: cli_client.Hosted = False,
     host: Annotated[str, typer.Option(help="HTTP bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port")] = 8001,
 ) -> None:
-    """Run the MCP server (tools: text_to_video, image_to_video, transition, status, balance)."""
     if transport not in ("stdio", "streamable-http"):
         err_console.print("[red]error:[/red] --transport must be stdio or streamable-http")
         raise typer.Exit(code=2)
+    url = cli_client.server_url(base_url, hosted)
+    key = cli_client.require_api_key(api_key, url)
+    # stderr: on stdio, stdout is the MCP protocol stream.
+    err_console.print(f"[dim]pixforge mcp: server {escape(url)}[/dim]", highlight=False)
     from pixforge.mcp.server import run
 
-    run(transport, base_url, api_key, host, port)
+    run(transport, url, key, host, port)
 
 
 @app.command()
@@ -434,7 +528,9 @@ def contact_sheet_command(
 
 RegistryOption = Annotated[
     Path | None,
-    typer.Option("--registry", help="Model registry JSON [env: PIXFORGE_DIFFUSERS_MODELS_FILE]"),
+    typer.Option(
+        "--registry", help="Model registry JSON \\[env var: PIXFORGE_DIFFUSERS_MODELS_FILE]"
+    ),
 ]
 
 
@@ -674,6 +770,8 @@ def _print(data: dict[str, Any], as_json: bool) -> None:
 
 
 def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    from rich.table import Table
+
     if as_json:
         console.print_json(json.dumps(rows))
         return

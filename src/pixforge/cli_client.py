@@ -1,33 +1,35 @@
 """Client commands of `pixforge`: generate, status, balance — through the SDK, with live progress.
 
-They work against any PixVerse-compatible base URL (pixforge or PixVerse itself).
-Exit codes: 0 done, 1 the API refused the request, 3 the generation ended without a video
-(moderation, failure, deletion), 4 wait timed out, 5 the server could not be reached.
+They talk to a local pixforge server (http://127.0.0.1:8000) unless told otherwise: `--base-url`,
+then PIXVERSE_BASE_URL, then that default; PixVerse's hosted API is reached only on request
+(`--hosted`), so a local key is never sent to a third party by accident. Each command says on
+stderr which server it talks to.
+Exit codes: 0 done, 1 the API refused the request, 2 bad usage (e.g. no API key), 3 the
+generation ended without a video (moderation, failure, deletion), 4 wait timed out, 5 the server
+could not be reached, 130 interrupted (Ctrl-C) while waiting.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 
-from pixforge.sdk import (
-    APIConnectionError,
-    APIError,
-    Client,
-    GenerationError,
-    PixverseError,
-    VideoResult,
-    WaitTimeoutError,
-    image_reference,
-)
+if TYPE_CHECKING:
+    # The SDK (httpx, pydantic models) is imported when a command runs, not for --help.
+    from pixforge.sdk import Client, VideoResult
 
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+# PixVerse's hosted API; equal to pixforge.sdk.DEFAULT_BASE_URL (a test keeps them equal).
+HOSTED_BASE_URL = "https://app-api.pixverse.ai"
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 EXIT_API_ERROR, EXIT_GENERATION, EXIT_TIMEOUT, EXIT_CONNECTION = 1, 3, 4, 5
 STATUS_NAMES = {
     1: "succeeded",
@@ -41,13 +43,29 @@ generate_app = typer.Typer(no_args_is_help=True, help="Generate videos through t
 console = Console()
 err_console = Console(stderr=True)
 
+# PIXVERSE_BASE_URL is read in server_url, not by typer: --hosted must beat the variable, but
+# conflict with the option.
 BaseUrl = Annotated[
     str | None,
     typer.Option(
-        "--base-url", envvar="PIXVERSE_BASE_URL", help="API origin, e.g. http://127.0.0.1:8000"
+        "--base-url",
+        show_default=False,
+        help=f"API origin, default {LOCAL_BASE_URL} (a local pixforge) "
+        "\\[env var: PIXVERSE_BASE_URL]",
     ),
 ]
-ApiKey = Annotated[str | None, typer.Option("--api-key", envvar="PIXVERSE_API_KEY", help="API key")]
+Hosted = Annotated[
+    bool,
+    typer.Option("--hosted", help=f"Talk to PixVerse's hosted API ({HOSTED_BASE_URL})."),
+]
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="PIXVERSE_API_KEY",
+        help="API key (pixforge: printed by `make serve`, or `pixforge keys create`)",
+    ),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (no progress).")]
 Out = Annotated[Path | None, typer.Option("--out", help="Save the finished MP4 here.")]
 Model = Annotated[str, typer.Option(help="v3.5, v4, v4.5, v5, v5.5, v5.6, v6, c1")]
@@ -75,26 +93,66 @@ def _options(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def server_url(base_url: str | None, hosted: bool) -> str:
+    """The API origin: --base-url or --hosted, else PIXVERSE_BASE_URL, else the local server."""
+    if base_url and hosted:
+        err_console.print("[red]error:[/red] give --base-url or --hosted, not both")
+        raise typer.Exit(code=EXIT_USAGE)
+    if hosted:
+        return HOSTED_BASE_URL
+    return (base_url or os.environ.get("PIXVERSE_BASE_URL") or LOCAL_BASE_URL).rstrip("/")
+
+
+def require_api_key(api_key: str | None, base_url: str) -> str:
+    """The key, or exit 2 with how to pass one (typer already read PIXVERSE_API_KEY into it)."""
+    if api_key and api_key.strip():
+        return api_key.strip()
+    hint = (
+        " (a pixforge key: printed by `make serve`, or `pixforge keys create ACCOUNT_ID`)"
+        if base_url != HOSTED_BASE_URL
+        else ""
+    )
+    err_console.print(
+        f"[red]error:[/red] no API key for {escape(base_url)}: pass --api-key KEY or set "
+        f"PIXVERSE_API_KEY{escape(hint)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(code=EXIT_USAGE)
+
+
 @contextmanager
-def _client(base_url: str | None, api_key: str | None) -> Iterator[Client]:
+def _client(base_url: str | None, api_key: str | None, hosted: bool) -> Iterator[Client]:
+    from pixforge.sdk import (
+        APIConnectionError,
+        APIError,
+        Client,
+        GenerationError,
+        PixverseError,
+        WaitTimeoutError,
+    )
+
+    url = server_url(base_url, hosted)
+    key = require_api_key(api_key, url)
+    err_console.print(f"[dim]server {escape(url)}[/dim]", highlight=False, soft_wrap=True)
     try:
-        client = Client(api_key=api_key, base_url=base_url)
+        client = Client(api_key=key, base_url=url)
     except PixverseError as error:
-        err_console.print(f"[red]error:[/red] {error}")
+        err_console.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(code=EXIT_API_ERROR) from error
     try:
         yield client
     except WaitTimeoutError as error:
-        err_console.print(f"[yellow]timeout:[/yellow] {error}")
+        err_console.print(f"[yellow]timeout:[/yellow] {escape(str(error))}")
         raise typer.Exit(code=EXIT_TIMEOUT) from error
     except GenerationError as error:
-        err_console.print(f"[red]generation ended without a video:[/red] {error}")
+        err_console.print(f"[red]generation ended without a video:[/red] {escape(str(error))}")
         raise typer.Exit(code=EXIT_GENERATION) from error
     except APIConnectionError as error:
-        err_console.print(f"[red]cannot reach {client.base_url}:[/red] {error}")
+        err_console.print(f"[red]cannot reach {escape(url)}:[/red] {escape(str(error))}")
         raise typer.Exit(code=EXIT_CONNECTION) from error
     except APIError as error:
-        err_console.print(f"[red]error {error.err_code}:[/red] {error.message}")
+        err_console.print(f"[red]error {error.err_code}:[/red] {escape(error.message)}")
         raise typer.Exit(code=EXIT_API_ERROR) from error
     finally:
         client.close()
@@ -112,28 +170,17 @@ def _run(
     if no_wait:
         _emit({"video_id": video_id}, as_json, f"video_id {video_id}")
         return
-    if as_json:
-        result = client.wait(video_id, timeout_s)
-    else:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]video {task.fields[video_id]}[/bold] {task.fields[state]}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("wait", total=100, video_id=video_id, state="queued")
-
-            def update(current: VideoResult, _elapsed_s: float) -> None:
-                percent = current.progress if current.progress is not None else 0
-                state = STATUS_NAMES.get(current.status, str(current.status))
-                progress.update(
-                    task, completed=percent if current.status == 5 else 100, state=state
-                )
-
-            result = client.wait(video_id, timeout_s, on_progress=update)
+    try:
+        result = _wait(client, video_id, timeout_s, show_progress=not as_json)
+    except KeyboardInterrupt:
+        # The generation goes on on the server: leave the user its id and how to follow it.
+        err_console.print(
+            f"video {video_id} is still generating; follow it with: "
+            f"pixforge status {video_id} --wait",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=EXIT_INTERRUPTED) from None
     saved = client.download(result, out) if out is not None else None
     data = result.model_dump(by_alias=True)
     if saved is not None:
@@ -144,6 +191,31 @@ def _run(
         + (f"\nsaved to {saved}" if saved else "")
     )
     _emit(data, as_json, summary)
+
+
+def _wait(client: Client, video_id: int, timeout_s: float, show_progress: bool) -> VideoResult:
+    """Wait for the video, with a live progress line on stderr unless `show_progress` is off."""
+    if not show_progress:
+        return client.wait(video_id, timeout_s)
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]video {task.fields[video_id]}[/bold] {task.fields[state]}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("wait", total=100, video_id=video_id, state="queued")
+
+        def update(current: VideoResult, _elapsed_s: float) -> None:
+            percent = current.progress if current.progress is not None else 0
+            state = STATUS_NAMES.get(current.status, str(current.status))
+            progress.update(task, completed=percent if current.status == 5 else 100, state=state)
+
+        return client.wait(video_id, timeout_s, on_progress=update)
 
 
 def _emit(data: dict[str, Any], as_json: bool, text: str) -> None:
@@ -175,6 +247,7 @@ def generate_text(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Text-to-video."""
@@ -192,7 +265,7 @@ def generate_text(
         water_mark=water_mark,
         sound=sound,
     )
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         _run(
             client, lambda: client.text_to_video(prompt, **options), out, as_json, no_wait, timeout
         )
@@ -218,6 +291,7 @@ def generate_image(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Image-to-video (the image is uploaded first unless an img_id is given)."""
@@ -235,7 +309,7 @@ def generate_image(
         sound=sound,
     )
     source = _image_source(image)
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         _run(
             client,
             lambda: client.image_to_video(source, prompt, **options),
@@ -264,6 +338,7 @@ def generate_transition(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """First/last-frame transition."""
@@ -278,7 +353,7 @@ def generate_transition(
         sound=sound,
     )
     first_source, last_source = _image_source(first), _image_source(last)
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         _run(
             client,
             lambda: client.transition(first_source, last_source, prompt, **options),
@@ -315,10 +390,11 @@ def _run_on_video(
     timeout_s: float,
     base_url: str | None,
     api_key: str | None,
+    hosted: bool,
 ) -> None:
     """Resolve VIDEO (uploading a file or URL first), then start a generation on it and follow
     it as every generate command does."""
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         source = _video_source(client, video)
         _run(client, lambda: start(client, source), out, as_json, no_wait, timeout_s)
 
@@ -343,6 +419,7 @@ def generate_extend(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Extend a video: the new clip starts on its last frame."""
@@ -356,6 +433,7 @@ def generate_extend(
         timeout,
         base_url,
         api_key,
+        hosted,
     )
 
 
@@ -372,6 +450,7 @@ def generate_lip_sync(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Lip sync: the video speaks the TTS text or the uploaded audio."""
@@ -381,7 +460,7 @@ def generate_lip_sync(
         speaker_id = None if audio_id else speaker
         return client.lip_sync(**source, audio_media_id=audio_id, speaker_id=speaker_id, text=text)
 
-    _run_on_video(video, start, out, as_json, no_wait, timeout, base_url, api_key)
+    _run_on_video(video, start, out, as_json, no_wait, timeout, base_url, api_key, hosted)
 
 
 @generate_app.command("sound")
@@ -396,6 +475,7 @@ def generate_sound(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Add a generated sound track to a video."""
@@ -410,6 +490,7 @@ def generate_sound(
         timeout,
         base_url,
         api_key,
+        hosted,
     )
 
 
@@ -424,6 +505,7 @@ def generate_restyle(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Restyle a video (<= 16 s)."""
@@ -438,6 +520,7 @@ def generate_restyle(
         timeout,
         base_url,
         api_key,
+        hosted,
     )
 
 
@@ -455,6 +538,7 @@ def generate_multi_transition(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Chain keyframes with transitions (durations: one fewer than images)."""
@@ -468,7 +552,7 @@ def generate_multi_transition(
         raise typer.Exit(code=2)
     sources = [_image_source(image) for image in images]
     options = _options(model=model, quality=quality, seed=seed)
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
 
         def start() -> int:
             keyframes: list[dict[str, Any]] = []
@@ -499,6 +583,7 @@ def generate_fusion(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Reference-to-video: subjects (and a background) named in the prompt."""
@@ -515,7 +600,7 @@ def generate_fusion(
     options = _options(
         model=model, quality=quality, duration=duration, aspect_ratio=aspect_ratio, seed=seed
     )
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
 
         def start() -> int:
             references = [
@@ -533,10 +618,11 @@ def generate_masks(
     keyframe: Annotated[int, typer.Option(help="1-based frame number")] = 1,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Swap step 1: list the regions found on a frame (mask ids for `generate swap`)."""
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         source = _video_source(client, video)
         selection = client.select_masks(**source, keyframe_id=keyframe)
         # Swap must name the same video: an uploaded file is referred to by its media id now.
@@ -561,6 +647,7 @@ def generate_swap(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Swap step 2: replace the masked region with an image."""
@@ -581,6 +668,7 @@ def generate_swap(
         timeout,
         base_url,
         api_key,
+        hosted,
     )
 
 
@@ -594,6 +682,7 @@ def generate_mimic(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Motion control: the image's character moves like the video's subject."""
@@ -607,6 +696,7 @@ def generate_mimic(
         timeout,
         base_url,
         api_key,
+        hosted,
     )
 
 
@@ -618,11 +708,12 @@ def generate_image_template(
     timeout: Timeout = 300.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Apply an image template (a picture, not a video) and wait for it."""
     sources = [_image_source(image) for image in images]
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         result = client.wait_image(client.image_template(template_id, sources), timeout)
         data = result.model_dump(by_alias=True)
         if out is not None:
@@ -634,9 +725,14 @@ def generate_image_template(
         _emit(data, as_json, summary + (f"\nsaved to {out}" if out else ""))
 
 
-def speakers(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
+def speakers(
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    hosted: Hosted = False,
+    as_json: AsJson = False,
+) -> None:
     """List the TTS speakers for lip sync."""
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         found = client.tts_speakers(page_size=100)
         _emit(
             {"speakers": [s.model_dump() for s in found]},
@@ -645,9 +741,14 @@ def speakers(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson =
         )
 
 
-def restyles(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
+def restyles(
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    hosted: Hosted = False,
+    as_json: AsJson = False,
+) -> None:
     """List the restyle looks."""
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         found = client.restyles(page_size=100)
         _emit(
             {"restyles": [r.model_dump() for r in found]},
@@ -657,6 +758,8 @@ def restyles(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson =
 
 
 def _image_source(value: str) -> int | str | Path:
+    from pixforge.sdk import image_reference
+
     try:
         return image_reference(value)
     except FileNotFoundError as error:
@@ -671,10 +774,11 @@ def status(
     timeout: Timeout = 600.0,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
+    hosted: Hosted = False,
     as_json: AsJson = False,
 ) -> None:
     """Show a generation's status (optionally wait for it and download it)."""
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         if wait or out is not None:
             _run(client, lambda: video_id, out, as_json, False, timeout)
             return
@@ -690,9 +794,14 @@ def status(
             raise typer.Exit(code=EXIT_GENERATION)
 
 
-def balance(base_url: BaseUrl = None, api_key: ApiKey = None, as_json: AsJson = False) -> None:
+def balance(
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    hosted: Hosted = False,
+    as_json: AsJson = False,
+) -> None:
     """Show the account's credits."""
-    with _client(base_url, api_key) as client:
+    with _client(base_url, api_key, hosted) as client:
         result = client.balance()
         _emit(
             result.model_dump(),

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import types
+import typing
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIB = 1024 * 1024
+DEV_API_KEY_MIN_CHARS = 16
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The engines the registry can build (pixforge.engines.registry.ENGINES; a test keeps them equal).
+EngineName = Literal["preview", "diffusers"]
 
 
 class Settings(BaseSettings):
@@ -26,7 +33,14 @@ class Settings(BaseSettings):
     database_url: str | None = None
     public_url: str | None = None
     log_level: str = "INFO"
-    log_json: bool = True
+    # None: JSON lines when stderr is not a terminal, readable lines on a terminal.
+    log_json: bool | None = None
+    # A request's line and headers must arrive within this time (slow clients hold a
+    # connection each); its body then at PIXFORGE_BODY_MIN_BYTES_PER_S on average after a
+    # grace of PIXFORGE_BODY_TIMEOUT_S. uvicorn itself has no such limits.
+    headers_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    body_min_bytes_per_s: int = Field(default=16 * 1024, gt=0)
     auto_migrate: bool = True
 
     # -- accounts and credits
@@ -39,7 +53,7 @@ class Settings(BaseSettings):
     pricing_file: Path | None = None
 
     # -- generation lifecycle
-    engine: str = "preview"
+    engine: EngineName = "preview"
     # How submitted work reaches a worker: threads in this process ("embedded"), or in the
     # submitting request's own thread ("inline": tests and one-shot tools).
     dispatcher: Literal["embedded", "inline"] = "embedded"
@@ -118,8 +132,32 @@ class Settings(BaseSettings):
     @classmethod
     def _check_networks(cls, value: list[str]) -> list[str]:
         for network in value:
-            ipaddress.ip_network(network, strict=False)
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"{network!r} is not a network: expected comma-separated CIDRs, "
+                    "e.g. 127.0.0.0/8,10.0.0.0/8"
+                ) from error
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError("expected one of " + ", ".join(LOG_LEVELS))
+        return value.upper()
+
+    @field_validator("dev_api_key")
+    @classmethod
+    def _check_dev_api_key(cls, value: str | None) -> str | None:
+        # Empty means "not set" (a key is generated), like an absent variable.
+        if value and len(value.strip()) < DEV_API_KEY_MIN_CHARS:
+            raise ValueError(
+                f"expected at least {DEV_API_KEY_MIN_CHARS} characters "
+                "(or empty for a generated key)"
+            )
+        return value.strip() if value else None
 
     @property
     def resolved_database_url(self) -> str:
@@ -153,3 +191,57 @@ class Settings(BaseSettings):
     @property
     def allowed_webhook_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(n, strict=False) for n in self.webhook_allow_networks]
+
+
+def explain_settings_error(error: ValidationError, options: Mapping[str, str]) -> list[str]:
+    """One line per bad setting: where it came from (PIXFORGE_NAME, or the command-line option
+    in `options` keyed by field name), the value given and what the setting accepts."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        if name in seen:
+            continue  # a union (`int | None`) reports each alternative: one line is enough
+        seen.add(name)
+        source = options.get(name, f"PIXFORGE_{name.upper()}")
+        value = problem.get("input")
+        given = ",".join(map(str, value)) if isinstance(value, list) else value
+        if problem["type"] == "value_error":
+            reason = str(problem["msg"]).removeprefix("Value error, ")
+        else:
+            reason = f"expected {_accepted(name) or problem['msg']}"
+        lines.append(f"{source}={given!r} is not valid: {reason}")
+    return lines
+
+
+def _accepted(name: str) -> str:
+    """What a setting accepts, in words ("" when its type has no short description)."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return ""
+    kind = field.annotation
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):  # `int | None`: the int
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    if typing.get_origin(kind) is Literal:
+        return "one of " + ", ".join(map(str, typing.get_args(kind)))
+    if kind is bool:
+        return "true or false"
+    words: dict[object, str] = {int: "an integer", float: "a number", Path: "a path", str: "text"}
+    if kind not in words:
+        return ""
+    return words[kind] + _bounds(field.metadata)
+
+
+def _bounds(metadata: list[Any]) -> str:
+    """ " from 0 to 65535", " >= 1" or " > 0" from the field's Ge / Le / Gt constraints."""
+    ge, le, gt = (
+        next((getattr(m, bound) for m in metadata if hasattr(m, bound)), None)
+        for bound in ("ge", "le", "gt")
+    )
+    if ge is not None and le is not None:
+        return f" from {ge} to {le}"
+    if ge is not None:
+        return f" >= {ge}"
+    if gt is not None:
+        return f" > {gt}"
+    return ""

@@ -1,33 +1,69 @@
-"""Structured logging: one JSON object per line, carrying the request's Ai-trace-id."""
+"""Logging: readable lines on a terminal, one JSON object per line otherwise; both carry the
+request's Ai-trace-id."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from contextvars import ContextVar
+from typing import TextIO
 
 trace_id_var: ContextVar[str] = ContextVar("pixforge_trace_id", default="")
 
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# uvicorn attaches a coloured copy of some messages for its own formatter; never ours to print.
+_DROPPED_ATTRS = {"color_message"}
+# CSI sequences (colours, cursor moves), OSC sequences (titles, links) and two-byte escapes.
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI_ESCAPE.sub("", text)
+
+
+def _extras(record: logging.LogRecord) -> dict[str, object]:
+    """The fields passed with `extra=` (trace_id, path, status, ...), in the order given."""
+    return {
+        key: value
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD_ATTRS and key not in _DROPPED_ATTRS and not key.startswith("_")
+    }
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors; no terminal escape codes in any field."""
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": strip_ansi(record.getMessage()),
         }
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                entry[key] = value
+        for key, value in _extras(record).items():
+            entry[key] = strip_ansi(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+            entry["exc"] = strip_ansi(self.formatException(record.exc_info))
+        return json.dumps(entry, default=lambda value: strip_ansi(str(value)))
+
+
+class HumanFormatter(logging.Formatter):
+    """`12:00:01.234 INFO  pixforge.access: request method=GET path=/healthz status=200`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        fields = " ".join(f"{key}={value}" for key, value in _extras(record).items())
+        line = (
+            f"{stamp}.{int(record.msecs):03d} {record.levelname:<5} {record.name}: "
+            f"{record.getMessage()}{' ' + fields if fields else ''}"
+        )
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 class TraceIdFilter(logging.Filter):
@@ -41,13 +77,18 @@ class TraceIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, as_json: bool) -> None:
+def wants_json(as_json: bool | None, stream: TextIO) -> bool:
+    """JSON when asked (PIXFORGE_LOG_JSON=true), or when unset and nobody reads a terminal."""
+    if as_json is not None:
+        return as_json
+    return not (hasattr(stream, "isatty") and stream.isatty())
+
+
+def configure_logging(level: str, as_json: bool | None) -> None:
+    """Route every logger (uvicorn's too) to stderr; `as_json` None means: decide by the TTY."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(TraceIdFilter())
-    if as_json:
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if wants_json(as_json, sys.stderr) else HumanFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

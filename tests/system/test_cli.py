@@ -120,3 +120,188 @@ def test_template_activation(tmp_path: Path) -> None:
     assert off.returncode == 0
     listed = json.loads(cli(data_dir, "templates", "list", account_id, "--json").stdout)
     assert {row["template_id"] for row in listed if row["active"]} == {302325299692608}
+
+
+SERVE = [sys.executable, "-m", "pixforge", "serve"]
+
+
+def pixforge(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`pixforge ARGS` with only `env` as PIXFORGE_* settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PIXFORGE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pixforge", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, **env},
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"PIXFORGE_PORT": "abc"},
+            ["PIXFORGE_PORT='abc' is not valid: expected an integer from 0 to 65535"],
+        ),
+        (
+            {"PIXFORGE_ENGINE": "bogus", "PIXFORGE_LOG_LEVEL": "loud"},
+            [
+                "PIXFORGE_ENGINE='bogus' is not valid: expected one of preview, diffusers",
+                "PIXFORGE_LOG_LEVEL='loud' is not valid: expected one of DEBUG, INFO, WARNING, "
+                "ERROR, CRITICAL",
+            ],
+        ),
+        (
+            {"PIXFORGE_DEV_API_KEY": "short"},
+            [
+                "PIXFORGE_DEV_API_KEY='short' is not valid: expected at least 16 characters "
+                "(or empty for a generated key)"
+            ],
+        ),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    tmp_path: Path, env: dict[str, str], expected: list[str]
+) -> None:
+    for args in (["serve"], ["accounts", "list"]):
+        run = pixforge(*args, "--data-dir", str(tmp_path / "data"), **env)
+        assert run.returncode == 2, run.stderr
+        assert "Traceback" not in run.stderr
+        assert sorted(run.stderr.splitlines()) == sorted(f"error: {line}" for line in expected)
+        assert "listening" not in run.stdout
+
+
+def test_a_bad_option_value_names_the_option(tmp_path: Path) -> None:
+    run = pixforge("serve", "--port", "70000", "--data-dir", str(tmp_path / "data"))
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "error: --port=70000 is not valid: expected an integer from 0 to 65535"
+    ]
+
+
+def test_a_busy_port_is_one_line_and_nothing_claims_to_listen(tmp_path: Path) -> None:
+    port = free_port()
+    with serve(tmp_path / "first", port):
+        run = pixforge("serve", "--port", str(port), "--data-dir", str(tmp_path / "second"))
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: address already in use (another server "
+        "on it? --port or PIXFORGE_PORT picks another)"
+    ]
+    assert "listening" not in run.stdout
+
+
+def test_the_banner_comes_once_the_port_accepts_connections(tmp_path: Path) -> None:
+    import socket
+
+    port = free_port()
+    process = subprocess.Popen(
+        [*SERVE, "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PIXFORGE_")},
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "listening" in line:
+                break
+        assert f"pixforge listening on http://127.0.0.1:{port}" in line
+        # Right when it is printed, a connection is accepted and answered.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _output(tmp_path: Path) -> str:
+    return sorted(tmp_path.glob("server-*.log"), key=lambda p: p.stat().st_mtime)[-1].read_text()
+
+
+def test_the_dev_key_is_taken_at_every_start(tmp_path: Path) -> None:
+    """`make serve` first (a generated key), then the README's PIXFORGE_DEV_API_KEY: it works."""
+    data_dir = tmp_path / "data"
+    port = free_port()
+    key = "pf-chosen-later-key-0123456789"
+    with serve(data_dir, port, PIXFORGE_DEV_API_KEY=""):
+        pass
+    assert "API key (shown once) pf-" in _output(tmp_path)
+    with serve(data_dir, port, PIXFORGE_DEV_API_KEY=key):
+        api = Api(f"http://127.0.0.1:{port}", key)
+        assert api.balance() == (1_000_000, 0)
+        api.close()
+    first = _output(tmp_path)
+    assert "API key from PIXFORGE_DEV_API_KEY (pf-chosen-...): added" in first
+    assert "created" not in first  # the same development account got the key
+    with serve(data_dir, port, PIXFORGE_DEV_API_KEY=key):
+        pass
+    assert "API key from PIXFORGE_DEV_API_KEY (pf-chosen-...): already stored" in _output(tmp_path)
+    accounts = json.loads(cli(data_dir, "accounts", "list", "--json").stdout)
+    assert [a["name"] for a in accounts] == ["development"]
+    # The generated key and the chosen one, stored once.
+    prefixes = [k["prefix"] for k in json.loads(cli(data_dir, "keys", "list", "--json").stdout)]
+    assert len(prefixes) == 2 and prefixes.count(key[:10]) == 1
+
+
+def test_an_existing_database_without_a_development_account_gets_one(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    assert cli(data_dir, "accounts", "create", "--name", "acme").returncode == 0
+    port = free_port()
+    key = "pf-dev-on-old-db-0123456789"
+    with serve(data_dir, port, PIXFORGE_DEV_API_KEY=key):
+        api = Api(f"http://127.0.0.1:{port}", key)
+        assert api.balance() == (1_000_000, 0)
+        api.close()
+    assert "created with 1000000 credits" in _output(tmp_path)
+    accounts = json.loads(cli(data_dir, "accounts", "list", "--json").stdout)
+    assert sorted(a["name"] for a in accounts) == ["acme", "development"]
+
+
+def test_logs_are_lines_for_people_on_a_terminal_and_json_otherwise(tmp_path: Path) -> None:
+    import pty
+    import select
+    import time
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXFORGE_")}
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [*SERVE, "--port", str(port), "--data-dir", str(tmp_path / "data"), "--workers", "0"],
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+    )
+    os.close(secondary)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"pixforge.access: request" not in seen and time.monotonic() < deadline:
+            if b"listening" in seen and b"GET /healthz" not in seen:
+                import httpx
+
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+                seen += b"GET /healthz"  # only once
+            ready, _, _ = select.select([primary], [], [], 0.5)
+            if ready:
+                seen += os.read(primary, 65536)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        os.close(primary)
+    text = seen.decode(errors="replace")
+    assert "pixforge.access: request method=GET path=/healthz status=200" in text, text
+    assert '{"ts"' not in text
+
+    # Piped (not a terminal): one JSON object per line, and no escape codes in any of them.
+    with serve(tmp_path / "piped", port):
+        pass
+    lines = [line for line in _output(tmp_path).splitlines() if line.startswith("{")]
+    assert any(json.loads(line)["logger"] == "uvicorn.error" for line in lines)
+    assert all("\x1b" not in line and "\\u001b" not in line for line in lines)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,7 @@ from pixforge.media.probe import probe
 from pixforge.sdk import Client
 from tests.support.media import image_bytes
 from tests.support.server import free_port
+from tests.system.conftest import DEV_KEY as DEV
 from tests.system.conftest import LiveServer
 
 pytestmark = pytest.mark.system
@@ -213,3 +218,84 @@ def test_feature_commands(live: LiveServer, tmp_path: Path) -> None:
     assert missing.returncode == 2
     refused = live.cli("generate", "restyle", CLIP, *auth(live))
     assert refused.returncode == 1 and "400017" in refused.stderr
+
+
+GENERATE_TEXT = [sys.executable, "-m", "pixforge", "generate", "text"]
+
+
+def pixforge(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`pixforge ARGS` with only `env` as PIXVERSE_* / PIXFORGE_* variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIXFORGE_", "PIXVERSE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pixforge", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, **env},
+    )
+
+
+def test_a_missing_key_names_the_option_and_the_variable(live: LiveServer) -> None:
+    run = pixforge("balance", "--base-url", live.base_url)
+    assert run.returncode == 2
+    assert "--api-key" in run.stderr and "PIXVERSE_API_KEY" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_the_cli_talks_to_the_local_server_unless_told_and_says_so(live: LiveServer) -> None:
+    # No --base-url, no PIXVERSE_BASE_URL: the local default, never PixVerse's hosted API.
+    default = pixforge("balance", "--api-key", "k" * 20)
+    assert "server http://127.0.0.1:8000" in default.stderr
+    assert "pixverse.ai" not in default.stderr + default.stdout
+    # The variable, then the option, choose another server; --json output stays pure JSON.
+    by_env = pixforge("balance", "--json", PIXVERSE_BASE_URL=live.base_url, PIXVERSE_API_KEY=DEV)
+    assert by_env.returncode == 0, by_env.stderr
+    assert f"server {live.base_url}" in by_env.stderr
+    assert json.loads(by_env.stdout)["credit_monthly"] >= 0
+    by_option = pixforge("balance", *auth(live), PIXVERSE_BASE_URL="http://127.0.0.1:9")
+    assert by_option.returncode == 0 and f"server {live.base_url}" in by_option.stderr
+    # Reaching PixVerse is an explicit choice, which beats the variable (checked here without a
+    # key: no request is sent).
+    hosted = pixforge("balance", "--hosted", PIXVERSE_BASE_URL=live.base_url)
+    assert hosted.returncode == 2 and "no API key for https://app-api.pixverse.ai" in hosted.stderr
+    both = pixforge("balance", "--hosted", *auth(live))
+    assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_ctrl_c_while_waiting_leaves_the_video_id_and_how_to_follow_it(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from tests.support.server import Api
+    from tests.system.test_restart import serve
+
+    port = free_port()
+    key = "pf-ctrl-c-test-key-0123456789"
+    # No workers: the generation stays in status 5 while the CLI waits for it.
+    with serve(tmp_path / "data", port, PIXFORGE_DEV_API_KEY=key, PIXFORGE_WORKERS="0"):
+        base_url = f"http://127.0.0.1:{port}"
+        api = Api(base_url, key)
+        before = api.balance()
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("PIXVERSE_")}
+        process = subprocess.Popen(
+            [*GENERATE_TEXT, "a fox", "--base-url", base_url, "--api-key", key],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean,
+        )
+        deadline = time.monotonic() + 60
+        while api.balance() == before and time.monotonic() < deadline:
+            time.sleep(0.2)  # charged: the generation exists and the CLI is waiting
+        time.sleep(1)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 130, (out, err)
+        match = re.search(
+            r"video (\d+) is still generating; follow it with: pixforge status (\d+) --wait", err
+        )
+        assert match and match.group(1) == match.group(2), err
+        assert "Traceback" not in err and "Aborted" not in err
+        shown = pixforge("status", match.group(1), "--base-url", base_url, "--api-key", key)
+        assert shown.returncode == 0 and f"video {match.group(1)}: generating" in shown.stdout
+        api.close()

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixforge.api.envelope import error_response
@@ -48,6 +49,11 @@ class RequestMiddleware:
                 await self._reply(scope, send_wrapper, self._too_large(int(declared)))
             else:
                 await self.app(scope, self._bounded(receive), send_wrapper)
+        except ClientDisconnect:
+            # The client left (or was cut off as too slow) before its body was read: nobody
+            # to answer and nothing broken here, so no error and no traceback.
+            state["status"] = 499
+            log.info("client gone before its request was read", extra={"path": scope.get("path")})
         except Exception as error:
             log.error("unhandled error", exc_info=error, extra={"path": scope.get("path")})
             if not state["started"]:

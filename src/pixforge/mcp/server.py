@@ -7,15 +7,16 @@ video by default and answer with its URL; the allowed values of every option are
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from pixforge.mcp.tools import TOOLS
 from pixforge.sdk import (
     AsyncClient,
     GenerationError,
@@ -59,6 +60,7 @@ VideoRef = Annotated[
 ]
 SpeakerId = Annotated[str, Field(description="TTS speaker id from get_tts_speakers, e.g. Auto")]
 SwapQuality = Literal["360p", "540p", "720p"]
+ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Awaitable[Any]])
 
 
 def _result(result: VideoResult) -> dict[str, Any]:
@@ -100,6 +102,10 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
         ),
     )
 
+    def tool(function: ToolFunction) -> ToolFunction:
+        """Register `function` as the tool of its name, described as in TOOLS."""
+        return server.tool(name=function.__name__, description=TOOLS[function.__name__])(function)
+
     @asynccontextmanager
     async def client() -> AsyncIterator[AsyncClient]:
         """An SDK client whose errors reach the assistant as readable tool errors."""
@@ -121,7 +127,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
                 raise
             return {**_result(error.result), "error": str(error)}
 
-    @server.tool(description="Generate a video from a text prompt.")
+    @tool
     async def text_to_video(
         prompt: Annotated[str, Field(min_length=1, max_length=5000)],
         model: Model = "v5",
@@ -154,7 +160,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
         async with client() as api:
             return await finish(api, await api.text_to_video(prompt, **options), wait, timeout_s)
 
-    @server.tool(description="Animate an image (local path, URL or img_id) into a video.")
+    @tool
     async def image_to_video(
         image: ImageRef,
         prompt: str = "",
@@ -187,7 +193,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             video_id = await api.image_to_video(_image(image), prompt, **options)
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(description="Morph a first image into a last image (first/last-frame transition).")
+    @tool
     async def transition(
         first_image: ImageRef,
         last_image: ImageRef,
@@ -209,12 +215,12 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             )
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(description="Status of a video: 1 done (url set), 5 generating, 6/7/8 no video.")
+    @tool
     async def video_status(video_id: int) -> dict[str, Any]:
         async with client() as api:
             return _result(await api.result(video_id))
 
-    @server.tool(description="Credits left on the account.")
+    @tool
     async def balance() -> dict[str, Any]:
         async with client() as api:
             result = await api.balance()
@@ -229,7 +235,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
                 f"video {value!r}: no such file on the MCP server's machine"
             ) from error
 
-    @server.tool(description="Upload a local video or audio file (or URL); returns its media_id.")
+    @tool
     async def upload_media(
         file: Annotated[str, Field(description="Local file path or http(s) URL")],
     ) -> dict[str, Any]:
@@ -242,7 +248,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             uploaded = await api.upload_media(target)
             return uploaded.model_dump()
 
-    @server.tool(description="Continue a video: the new clip starts on its last frame.")
+    @tool
     async def extend_video(
         video: VideoRef,
         prompt: Annotated[str, Field(min_length=1, max_length=5000)],
@@ -258,7 +264,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             video_id = await api.extend(prompt, **await source(api, video), **options)
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(description="Make a video speak: TTS text with a speaker, or an uploaded audio.")
+    @tool
     async def lip_sync_video(
         video: VideoRef,
         text: Annotated[str | None, Field(max_length=200, description="Words to speak")] = None,
@@ -278,7 +284,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             )
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(description="Add a generated sound track to a video (optionally keep its own).")
+    @tool
     async def sound_effect_video(
         video: VideoRef,
         sound_effect_content: Annotated[
@@ -296,12 +302,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             )
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(
-        description=(
-            "Reference-to-video: images named in the prompt as @name (subjects, and at most "
-            "one background)."
-        )
-    )
+    @tool
     async def fusion_video(
         prompt: Annotated[str, Field(min_length=1, description="Mentions every @ref_name")],
         subjects: Annotated[
@@ -330,7 +331,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             video_id = await api.fusion(references, prompt, **options)
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(description="Restyle a video with a look from list_restyles or a free prompt.")
+    @tool
     async def restyle_video(
         video: VideoRef,
         restyle_id: Annotated[int | None, Field(description="From list_restyles")] = None,
@@ -348,9 +349,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             )
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(
-        description="Chain 2-7 keyframe images; durations[i] is the seconds from image i to i+1."
-    )
+    @tool
     async def multi_transition_video(
         images: Annotated[list[str], Field(min_length=2, max_length=7)],
         durations: Annotated[list[int], Field(description="One fewer than images, 1-8 s each")],
@@ -373,7 +372,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             video_id = await api.multi_transition(keyframes, **options)
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(description="Swap step 1: the selectable regions (masks) on one frame of a video.")
+    @tool
     async def select_masks(
         video: VideoRef,
         keyframe_id: Annotated[int, Field(ge=1, description="1-based frame number")] = 1,
@@ -382,7 +381,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             selection = await api.select_masks(**await source(api, video), keyframe_id=keyframe_id)
             return selection.model_dump()
 
-    @server.tool(description="Swap step 2: replace a selected region with an image.")
+    @tool
     async def swap_video(
         video: VideoRef,
         mask_id: str,
@@ -404,9 +403,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             )
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(
-        description="Motion control: the image's character moves like the video's subject."
-    )
+    @tool
     async def mimic_video(
         video: VideoRef,
         image: ImageRef,
@@ -418,7 +415,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             video_id = await api.mimic(_image(image), **await source(api, video), quality=quality)
             return await finish(api, video_id, wait, timeout_s)
 
-    @server.tool(description="Apply an image template (template list, type 2) to image(s).")
+    @tool
     async def image_template(
         template_id: int,
         images: Annotated[list[ImageRef], Field(min_length=1, max_length=5)],
@@ -429,12 +426,12 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             result = await api.wait_image(image_id, timeout_s)
             return result.model_dump(by_alias=True)
 
-    @server.tool(description="The TTS speakers lip_sync_video can use.")
+    @tool
     async def get_tts_speakers() -> list[dict[str, Any]]:
         async with client() as api:
             return [speaker.model_dump() for speaker in await api.tts_speakers(page_size=100)]
 
-    @server.tool(description="The restyle looks restyle_video can apply (id, name, cover).")
+    @tool
     async def list_restyles() -> list[dict[str, Any]]:
         async with client() as api:
             return [look.model_dump() for look in await api.restyles(page_size=100)]

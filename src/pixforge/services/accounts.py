@@ -23,6 +23,7 @@ from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
 from pixforge.store.db import ConflictError, Connection, Database
 
 KEY_PREFIX = "pf-"
+DEV_ACCOUNT_NAME = "development"
 
 
 def hash_key(raw_key: str) -> str:
@@ -80,6 +81,16 @@ class Caller:
 
     account_id: int
     api_key_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class DevKey:
+    """What ensure_dev_key found or made: the key's row and account, and what was new."""
+
+    account: AccountRow
+    key: ApiKeyRow
+    account_created: bool
+    key_created: bool
 
 
 class AccountService:
@@ -220,3 +231,19 @@ class AccountService:
         account = self.create_account("development", credit_monthly=credits)
         _, key = self.create_api_key(account.id, name="development", raw_key=raw_key)
         return account, key
+
+    def ensure_dev_key(self, credits: int, raw_key: str) -> DevKey:
+        """Make `raw_key` a key of the development account, at every start: a database made
+        before the key was chosen gets it too. The account (named "development", `credits`
+        monthly) is created when there is none; a key already stored is left as it is."""
+        with self.db.read() as conn:
+            existing = repo.find_api_key(conn, hash_key(raw_key))
+            owner = repo.get_account(conn, existing.account_id) if existing else None
+            development = next(
+                (a for a in repo.list_accounts(conn) if a.name == DEV_ACCOUNT_NAME), None
+            )
+        if existing is not None and owner is not None:
+            return DevKey(owner, existing, account_created=False, key_created=False)
+        account = development or self.create_account(DEV_ACCOUNT_NAME, credit_monthly=credits)
+        row, _ = self.create_api_key(account.id, name=DEV_ACCOUNT_NAME, raw_key=raw_key)
+        return DevKey(account, row, account_created=development is None, key_created=True)
