@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-diffusers
 # `make serve` installs only what serving needs: no test, lint or PostgreSQL packages.
 SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint bench gallery clean
+.PHONY: serve test test-fast check lint bench gallery clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.x (>=3.11)"; exit 1; }
@@ -31,13 +31,22 @@ $(SERVE_STAMP): pyproject.toml
 serve: $(SERVE_STAMP)
 	$(BIN)/pixforge serve
 
-lint: $(TEST_STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
-test: lint
+check: lint
+
+# Everything: lint, unit, API (real pictures where a test checks them), and the system tests
+# (subprocess servers, kill -9, PostgreSQL, MCP, CLI, tiny diffusers models).
+test: $(TEST_STAMP) lint
 	$(BIN)/python -m pytest
+
+# The inner loop: unit and API tests in-process (draft pictures rendered inline); no lint, no
+# subprocess servers, no real renders.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not system and not render"
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
