@@ -22,6 +22,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from pixforge import values
+
 if TYPE_CHECKING:
     # The SDK (httpx, pydantic models) is imported when a command runs, not for --help.
     from pixforge.sdk import Client, VideoResult
@@ -68,13 +70,29 @@ ApiKey = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (no progress).")]
 Out = Annotated[Path | None, typer.Option("--out", help="Save the finished MP4 here.")]
-Model = Annotated[str, typer.Option(help="v3.5, v4, v4.5, v5, v5.5, v5.6, v6, c1")]
-Quality = Annotated[str, typer.Option(help="360p, 540p, 720p, 1080p")]
-Duration = Annotated[int, typer.Option(help="Seconds (per model)")]
-Camera = Annotated[str | None, typer.Option("--camera", help="camera_movement (v4/v4.5)")]
-Style = Annotated[str | None, typer.Option(help="anime, 3d_animation, clay, comic, cyberpunk")]
-Motion = Annotated[str | None, typer.Option("--motion", help="normal or fast")]
-Seed = Annotated[int | None, typer.Option(help="Seed (0..2147483647)")]
+# Help texts list the allowed values from the one table (pixforge.values, no imports of its own).
+Model = Annotated[str, typer.Option(help=", ".join(values.MODELS))]
+Quality = Annotated[str, typer.Option(help=", ".join(values.QUALITIES))]
+Duration = Annotated[int, typer.Option(help=f"Seconds: {values.durations_help()}")]
+Camera = Annotated[
+    str | None,
+    typer.Option(
+        "--camera",
+        help=f"camera_movement ({', '.join(values.models_with('camera_movement'))}): "
+        + ", ".join(values.CAMERA_MOVEMENTS),
+    ),
+]
+Style = Annotated[str | None, typer.Option(help=", ".join(values.STYLES))]
+Motion = Annotated[
+    str | None,
+    typer.Option(
+        "--motion",
+        help=f"{' or '.join(values.MOTION_MODES)} "
+        f"(fast: {', '.join(values.models_with('fast_motion'))})",
+    ),
+]
+Seed = Annotated[int | None, typer.Option(help=f"Seed (0..{values.SEED_MAX})")]
+ASPECT_HELP = values.aspect_ratios_help()
 Negative = Annotated[str | None, typer.Option("--negative-prompt", help="Negative prompt")]
 Template = Annotated[int | None, typer.Option("--template-id", help="Effect template id")]
 Watermark = Annotated[bool, typer.Option("--water-mark", help="Ask for a watermark")]
@@ -231,9 +249,7 @@ def generate_text(
     model: Model = "v5",
     quality: Quality = "540p",
     duration: Duration = 5,
-    aspect_ratio: Annotated[
-        str, typer.Option(help="16:9, 4:3, 1:1, 3:4, 9:16 (+2:3, 3:2, 21:9 on v6/c1)")
-    ] = "16:9",
+    aspect_ratio: Annotated[str, typer.Option(help=ASPECT_HELP)] = "16:9",
     camera: Camera = None,
     style: Style = None,
     motion: Motion = None,
@@ -576,7 +592,7 @@ def generate_fusion(
     model: Model = "v4.5",
     quality: Quality = "540p",
     duration: Duration = 5,
-    aspect_ratio: Annotated[str, typer.Option(help="Aspect ratio")] = "16:9",
+    aspect_ratio: Annotated[str, typer.Option(help=ASPECT_HELP)] = "16:9",
     seed: Seed = None,
     out: Out = None,
     no_wait: NoWait = False,
@@ -640,7 +656,7 @@ def generate_swap(
     mask_id: Annotated[str, typer.Option(help="From `generate masks`")],
     image: Annotated[str, typer.Option(help="Replacement: path, URL or img_id")],
     keyframe: Annotated[int, typer.Option(help="The keyframe the mask came from")] = 1,
-    quality: Annotated[str, typer.Option(help="360p, 540p or 720p")] = "540p",
+    quality: Annotated[str, typer.Option(help=", ".join(values.SWAP_QUALITIES))] = "540p",
     keep_sound: Annotated[bool, typer.Option("--keep-sound", help="Keep the sound")] = False,
     out: Out = None,
     no_wait: NoWait = False,
@@ -676,7 +692,7 @@ def generate_swap(
 def generate_mimic(
     video: VideoArg,
     image: Annotated[str, typer.Option(help="The character: path, URL or img_id")],
-    quality: Annotated[str, typer.Option(help="360p, 540p or 720p")] = "540p",
+    quality: Annotated[str, typer.Option(help=", ".join(values.SWAP_QUALITIES))] = "540p",
     out: Out = None,
     no_wait: NoWait = False,
     timeout: Timeout = 600.0,

@@ -137,3 +137,12 @@ def durations_help() -> str:
         text = f"{values[0]}-{values[-1]}" if contiguous else ", ".join(map(str, values))
         groups.setdefault(text, []).append(name)
     return "; ".join(f"{text} ({', '.join(names)})" for text, names in groups.items())
+
+
+def aspect_ratios_help() -> str:
+    """The aspect ratios, for help texts: "16:9, ... (+2:3, 3:2, 21:9 on v6, c1)"."""
+    wide_only = [a for a in WIDE_ASPECT_RATIOS if a not in CLASSIC_ASPECT_RATIOS]
+    wide_models = [n for n, r in MODEL_RULES.items() if r.aspect_ratios == WIDE_ASPECT_RATIOS]
+    return (
+        f"{', '.join(CLASSIC_ASPECT_RATIOS)} (+{', '.join(wide_only)} on {', '.join(wide_models)})"
+    )

@@ -10,12 +10,13 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from pixforge import values
 from pixforge.mcp.tools import TOOLS
 from pixforge.sdk import (
     AsyncClient,
@@ -25,23 +26,33 @@ from pixforge.sdk import (
     image_reference,
 )
 
-Model = Literal["v3.5", "v4", "v4.5", "v5", "v5.5", "v5.6", "v6", "c1"]
-Quality = Literal["360p", "540p", "720p", "1080p"]
-AspectRatio = Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"]
-Style = Literal["anime", "3d_animation", "clay", "comic", "cyberpunk"]
-MotionMode = Literal["normal", "fast"]
-CameraMovement = Literal[
-    "horizontal_left", "horizontal_right", "vertical_up", "vertical_down", "zoom_in",
-    "zoom_out", "crane_up", "quickly_zoom_in", "quickly_zoom_out", "smooth_zoom_in",
-    "camera_rotation", "robo_arm", "super_dolly_out", "whip_pan", "hitchcock", "left_follow",
-    "right_follow", "pan_left", "pan_right", "fix_bg", "auto_camera",
-]  # fmt: skip
+if TYPE_CHECKING:
+    Model: TypeAlias = str
+    FusionModel: TypeAlias = str
+    MultiTransitionModel: TypeAlias = str
+    Quality: TypeAlias = str
+    SwapQuality: TypeAlias = str
+    AspectRatio: TypeAlias = str
+    Style: TypeAlias = str
+    MotionMode: TypeAlias = str
+    CameraMovement: TypeAlias = str
+else:
+    # Enums in the tool schemas, from the one table of allowed values (pixforge.values).
+    Model = Literal[values.MODELS]
+    FusionModel = Literal[values.FUSION_MODELS]
+    MultiTransitionModel = Literal[values.MULTI_TRANSITION_MODELS]
+    Quality = Literal[values.QUALITIES]
+    SwapQuality = Literal[values.SWAP_QUALITIES]
+    AspectRatio = Literal[values.WIDE_ASPECT_RATIOS]
+    Style = Literal[values.STYLES]
+    MotionMode = Literal[values.MOTION_MODES]
+    CameraMovement = Literal[values.CAMERA_MOVEMENTS]
 
 Duration = Annotated[
     int,
-    Field(ge=1, le=15, description="Seconds: 5 or 8 (v3.5-v5), 5/8/10 (v5.5, v5.6), 1-15 (v6, c1)"),
+    Field(ge=1, le=15, description=f"Seconds per model: {values.durations_help()}"),
 ]
-Seed = Annotated[int | None, Field(ge=0, le=2147483647, description="Random seed")]
+Seed = Annotated[int | None, Field(ge=0, le=values.SEED_MAX, description="Random seed")]
 Wait = Annotated[bool, Field(description="Wait for the finished video (else return the id)")]
 TimeoutS = Annotated[float, Field(gt=0, le=3600, description="Seconds to wait at most")]
 ImageRef = Annotated[
@@ -59,7 +70,6 @@ VideoRef = Annotated[
     ),
 ]
 SpeakerId = Annotated[str, Field(description="TTS speaker id from get_tts_speakers, e.g. Auto")]
-SwapQuality = Literal["360p", "540p", "720p"]
 ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Awaitable[Any]])
 
 
@@ -311,7 +321,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
         background: Annotated[
             dict[str, str] | None, Field(description="{ref_name: image} for the background")
         ] = None,
-        model: Literal["v4.5", "v5", "v5.5", "v5.6", "v6", "c1"] = "v4.5",
+        model: FusionModel = "v4.5",
         duration: Duration = 5,
         quality: Quality = "540p",
         aspect_ratio: AspectRatio = "16:9",
@@ -353,7 +363,7 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
     async def multi_transition_video(
         images: Annotated[list[str], Field(min_length=2, max_length=7)],
         durations: Annotated[list[int], Field(description="One fewer than images, 1-8 s each")],
-        model: Literal["v3.5", "v4", "v4.5", "v5"] = "v5",
+        model: MultiTransitionModel = "v5",
         quality: Quality = "540p",
         seed: Seed = None,
         wait: Wait = True,

@@ -1,4 +1,8 @@
-"""pixforge.sdk: a Python client for the PixVerse Platform API (pixforge or PixVerse itself)."""
+"""pixforge.sdk: a Python client for the PixVerse Platform API (pixforge or PixVerse itself).
+
+The allowed values of request fields (models, qualities, aspect ratios, styles, camera moves,
+motion modes) are re-exported from `pixforge.values`, the same table the server validates with.
+"""
 
 from pixforge.sdk._client import (
     DEFAULT_BASE_URL,
@@ -53,9 +57,25 @@ from pixforge.sdk._models import (
     UploadedMedia,
     VideoResult,
 )
+from pixforge.values import (
+    CAMERA_MOVEMENTS,
+    MODELS,
+    MOTION_MODES,
+    QUALITIES,
+    STYLES,
+    WIDE_ASPECT_RATIOS,
+)
+
+ASPECT_RATIOS = WIDE_ASPECT_RATIOS
 
 __all__ = [
+    "ASPECT_RATIOS",
+    "CAMERA_MOVEMENTS",
     "DEFAULT_BASE_URL",
+    "MODELS",
+    "MOTION_MODES",
+    "QUALITIES",
+    "STYLES",
     "APIConnectionError",
     "APIError",
     "AsyncClient",
