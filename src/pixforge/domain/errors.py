@@ -30,6 +30,7 @@ PixforgeError
 ├── TemplateQualityError           500071
 ├── InsufficientCreditsError       500090
 ├── InternalError                  500100 (HTTP 500)
+│   └── StorageFullError           500100 (HTTP 503) the server's disk is full; retry later
 └── MimicInputError
     ├── MimicSubjectError          701002 mimic image without a clear subject
     └── MimicMotionError           701003 mimic video without a clear moving subject
@@ -170,6 +171,13 @@ class InsufficientCreditsError(PixforgeError):
 class InternalError(PixforgeError):
     err_code = 500100
     http_status = 500
+
+
+class StorageFullError(InternalError):
+    """Not a bug: the server's disk (database or media) is full. The request changed nothing
+    and can be sent again once an operator has made room."""
+
+    http_status = 503
 
 
 class MimicInputError(PixforgeError):

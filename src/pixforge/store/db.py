@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from pixforge.domain.errors import InternalError
+from pixforge.domain.errors import InternalError, StorageFullError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -92,4 +92,16 @@ def _translated() -> Iterator[None]:
     except exc.IntegrityError as error:
         raise ConflictError(str(error.orig)) from error
     except exc.OperationalError as error:
+        if _disk_full(error):
+            raise StorageFullError(
+                "the server's storage is full: nothing was charged or stored; retry once an "
+                "operator has freed disk space"
+            ) from error
         raise InternalError(f"database unavailable: {error.orig}") from error
+
+
+def _disk_full(error: exc.OperationalError) -> bool:
+    """SQLite's SQLITE_FULL, or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    text = str(error.orig).lower()
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate == "53100" or "disk is full" in text or "no space left" in text
