@@ -170,6 +170,7 @@ class Background:
     shore: int | None = None  # row where the sea meets the beach
     windows: list[tuple[int, int, int, int]] = field(default_factory=list)
     signs: list[tuple[NDArray[np.int32], RGB]] = field(default_factory=list)
+    letters: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     stars: NDArray[np.float64] | None = None  # (n, 3): x, y, brightness
     ground_top: int = 0  # where figures may stand, from here down
     floor_top: int = 0
@@ -682,18 +683,15 @@ def _city(
                 )
             if layer == 1:
                 _windows(background, rng, x0, y0, x1, horizon, unit, night, colour)
-                if (plan.neon or night) and rng.uniform() < 0.55:
-                    sign_colour = NEON[int(rng.integers(0, len(NEON)))]
-                    if "light" in plan.colours:
-                        sign_colour = plan.colours["light"]
-                    vertical = rng.uniform() < 0.5
-                    sx0 = int(x0 + w * (0.1 if vertical else 0.15))
-                    sy0 = int(y0 + (horizon - y0) * rng.uniform(0.15, 0.5))
-                    sx1 = int(sx0 + (w * 0.14 if vertical else w * 0.7))
-                    sy1 = int(sy0 + (horizon - y0) * (0.35 if vertical else 0.08))
-                    corners = np.array([[sx0, sy0], [sx1, sy0], [sx1, sy1], [sx0, sy1]], np.int32)
-                    background.signs.append((corners, sign_colour))
-                    cv2.fillPoly(glow, [corners], sign_colour)
+                chance = 0.95 if plan.neon else 0.25 if night else 0.0
+                for _ in range(2 if plan.neon else 1):
+                    if rng.uniform() < chance:
+                        _sign(background, glow, plan, rng, x0, y0, x1, horizon)
+                if plan.neon and rng.uniform() < 0.5:
+                    # A neon tube along the roof line.
+                    tube = NEON[int(rng.integers(0, len(NEON)))]
+                    thickness = max(1, int(2 * unit))
+                    cv2.line(glow, (x0 + 2, y0 + thickness), (x1 - 2, y0 + thickness), tube, thickness)
             x += w * rng.uniform(0.85, 1.05)
     # The street: a road narrowing to the horizon, pavements either side.
     top = horizon
@@ -773,11 +771,49 @@ def _city(
             image[horizon : horizon + rows], (smear * fade).astype(np.uint8)
         )
         mask = np.any(glow > 0, axis=2)
-        image[mask] = mix_array(glow[mask], (255, 255, 255), 0.25)
+        image[mask] = glow[mask]
+        for a, b in background.letters:
+            cv2.rectangle(image, a, b, (40, 20, 50), -1)
 
 
-def mix_array(values: NDArray[np.uint8], colour: RGB, t: float) -> NDArray[np.uint8]:
-    return u8(values.astype(np.float32) * (1 - t) + np.asarray(colour, np.float32) * t)
+def _sign(
+    background: Background,
+    glow: Frame,
+    plan: ScenePlan,
+    rng: np.random.Generator,
+    x0: int,
+    y0: int,
+    x1: int,
+    bottom: int,
+) -> None:
+    """A lit sign on a building front (tall or wide), with dark strokes for its lettering."""
+    colour = NEON[int(rng.integers(0, len(NEON)))]
+    if "light" in plan.colours:
+        colour = plan.colours["light"]
+    w, h = x1 - x0, bottom - y0
+    if rng.uniform() < 0.5:
+        sx0 = int(x0 + w * rng.uniform(0.08, 0.6))
+        sy0 = int(y0 + h * rng.uniform(0.1, 0.4))
+        sx1, sy1 = sx0 + max(3, int(w * 0.22)), sy0 + int(h * 0.42)
+    else:
+        sx0 = int(x0 + w * 0.1)
+        sy0 = int(y0 + h * rng.uniform(0.1, 0.6))
+        sx1, sy1 = int(x1 - w * 0.1), sy0 + max(3, int(h * 0.1))
+    corners = np.array([[sx0, sy0], [sx1, sy0], [sx1, sy1], [sx0, sy1]], np.int32)
+    background.signs.append((corners, colour))
+    cv2.fillPoly(glow, [corners], colour)
+    # Lettering: short dark bars across the sign's long side.
+    tall = (sy1 - sy0) > (sx1 - sx0)
+    count = int(rng.integers(3, 6))
+    for k in range(count):
+        t0, t1 = (k + 0.25) / count, (k + 0.75) / count
+        if tall:
+            a = (sx0 + (sx1 - sx0) // 4, int(sy0 + (sy1 - sy0) * t0))
+            b = (sx1 - (sx1 - sx0) // 4, int(sy0 + (sy1 - sy0) * t1))
+        else:
+            a = (int(sx0 + (sx1 - sx0) * t0), sy0 + (sy1 - sy0) // 4)
+            b = (int(sx0 + (sx1 - sx0) * t1), sy1 - (sy1 - sy0) // 4)
+        background.letters.append((a, b))
 
 
 def _windows(

@@ -520,11 +520,9 @@ class Stage:
             if math.sin(t_s * 0.9 + index * 2.7) > 0.6:
                 image[y0:y1, x0:x1] = (40, 40, 52)
         for index, (corners, colour) in enumerate(back.signs):
-            if index % 3 == 0:
-                level = 0.55 + 0.45 * (math.sin(t_s * 5.0 + index) > -0.6)
-                cv2.fillPoly(
-                    image, [corners], mix((30, 30, 40), mix(colour, (255, 255, 255), 0.25), level)
-                )
+            if index % 4 == 1 and math.sin(t_s * 4.0 + index) < -0.7:
+                # A flickering tube: the sign dims for a moment.
+                cv2.fillPoly(image, [corners], mix((30, 30, 40), colour, 0.45))
 
     def _draw_fog(self, image: Frame, t_s: float) -> None:
         fog = self.back.palette.haze
