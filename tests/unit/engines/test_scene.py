@@ -69,6 +69,14 @@ def test_prompt_words_become_a_plan() -> None:
     ]
     assert (herd.shore, herd.weather) == ("lake", "fog")
     assert read_prompt("three birds over snowy mountains", "", 1).subjects[0].count == 3
+    # Compound names, colours a word implies, subjects a setting implies; walkers stay on land.
+    palms = read_prompt("an island with palm trees", "", 1)
+    assert [(s.kind, s.count) for s in palms.subjects] == [("palm", 3)]
+    assert read_prompt("a polar bear", "", 1).subjects[0].colours == ((240, 240, 236),)
+    assert {s.kind for s in read_prompt("a busy harbour", "", 1).subjects} >= {"boat"}
+    beach = read_prompt("a dog by the sea", "", 1)
+    assert (beach.ground, beach.shore) == ("sand", "sea")
+    assert read_prompt("fireworks over a city", "", 1).fireworks
     # A colour with no noun tints the whole scene; nothing known at all is said so.
     assert read_prompt("a red red world", "", 1).tint == COLOUR_WORDS["red"]
     assert not read_prompt("xyzzy plorp", "", 1).understood

@@ -691,7 +691,9 @@ def _city(
                     # A neon tube along the roof line.
                     tube = NEON[int(rng.integers(0, len(NEON)))]
                     thickness = max(1, int(2 * unit))
-                    cv2.line(glow, (x0 + 2, y0 + thickness), (x1 - 2, y0 + thickness), tube, thickness)
+                    cv2.line(
+                        glow, (x0 + 2, y0 + thickness), (x1 - 2, y0 + thickness), tube, thickness
+                    )
             x += w * rng.uniform(0.85, 1.05)
     # The street: a road narrowing to the horizon, pavements either side.
     top = horizon

@@ -125,6 +125,7 @@ class Stage:
             if self._distant_birds(plan, rng)
             else None
         )
+        self.bursts = rng.uniform(0.0, 1.0, (5, 5)) if plan.fireworks else None
         self.snow_colour = colours.lit((250, 252, 255), 0.45)
         self.rain_colour = mix(colours.sky[1], (230, 235, 245), 0.55)
 
@@ -169,7 +170,8 @@ class Stage:
         kind = KINDS[name]
         width, height, back = self.width, self.height, self.back
         size = kind.height * height * (1.0 if hero else rng.uniform(0.6, 0.8))
-        size = min(size, width * 0.55)
+        # Narrow (portrait) frames: the whole figure fits across, not only its height.
+        size = min(size, width * (0.8 if hero else 0.5) / _figure_width(name))
         facing = 1 if rng.uniform() < 0.5 else -1
         top, horizon = back.ground_top, back.horizon
         x = width * rng.uniform(0.4, 0.6)
@@ -340,6 +342,8 @@ class Stage:
     def frame(self, t_s: float) -> Frame:
         image = self.back.image.copy()
         self._draw_clouds(image, t_s)
+        if self.bursts is not None:
+            self._draw_fireworks(image, t_s)
         if self.birds is not None:
             self._draw_birds(image, t_s)
         self._draw_water(image, t_s)
@@ -432,6 +436,42 @@ class Stage:
                         self.back.occluders[y0:y1, x0:x1],
                         image[y0:y1, x0:x1],
                     )
+
+    def _draw_fireworks(self, image: Frame, t_s: float) -> None:
+        """Bursts of sparks that open, fall a little and fade into the sky, one after another."""
+        assert self.bursts is not None
+        sky = self.back.palette.sky[0]
+        reach = 0.14 * self.height
+        top, bottom = self.height, 0
+        for index, (bx, by, period, offset, hue) in enumerate(self.bursts):
+            cycle = 1.6 + 1.2 * period
+            age = ((t_s + offset * cycle) % cycle) / cycle
+            if age > 0.75:
+                continue  # the dark pause before this one bursts again
+            opened = age / 0.75
+            radius = reach * (0.6 + 0.6 * period) * (1 - (1 - opened) ** 2)
+            colour = mix(NEON_SPARKS[int(hue * len(NEON_SPARKS))], sky, opened**2)
+            cx, cy = (0.12 + 0.76 * bx) * self.width, (0.1 + 0.32 * by) * self.back.horizon
+            drop = reach * 0.35 * opened**2
+            for k in range(16):
+                angle = 2 * math.pi * (k + 0.3 * index) / 16
+                inner, outer = radius * 0.7, radius
+                a = (cx + inner * math.cos(angle), cy + inner * math.sin(angle) + drop * 0.7)
+                b = (cx + outer * math.cos(angle), cy + outer * math.sin(angle) + drop)
+                cv2.line(
+                    image,
+                    (int(a[0] * 16), int(a[1] * 16)),
+                    (int(b[0] * 16), int(b[1] * 16)),
+                    colour,
+                    max(1, int(self.unit * 1.4)),
+                    AA,
+                    4,
+                )
+            top, bottom = min(top, int(cy - radius - 2)), max(bottom, int(cy + radius + drop + 2))
+        # Behind the skyline: put back what stands in front of the sky.
+        y0, y1 = max(top, self.back.occluded_from), min(self.height, bottom)
+        if y1 > y0:
+            cv2.copyTo(self.back.image[y0:y1], self.back.occluders[y0:y1], image[y0:y1])
 
     def _draw_birds(self, image: Frame, t_s: float) -> None:
         assert self.birds is not None
@@ -592,6 +632,29 @@ class Stage:
             points.append((x, y))
         pts = np.round(np.array(points) * 16).astype(np.int32)
         cv2.polylines(image, [pts], False, (250, 250, 255), max(2, int(2 * self.unit)), AA, 4)
+
+
+_WIDTHS: dict[str, float] = {}
+
+
+NEON_SPARKS: tuple[RGB, ...] = (
+    (255, 80, 200),
+    (80, 230, 255),
+    (255, 225, 90),
+    (140, 255, 110),
+    (255, 110, 80),
+    (255, 250, 240),
+)
+
+
+def _figure_width(name: str) -> float:
+    """How wide a kind is for its height (a fox is long, a person narrow)."""
+    if name not in _WIDTHS:
+        kind = KINDS[name]
+        points = np.concatenate([p for _, p in kind.draw(0.0, kind.looks[0])])
+        height = max(0.2, float(points[:, 1].max() - min(0.0, float(points[:, 1].min()))))
+        _WIDTHS[name] = float(np.ptp(points[:, 0])) / height
+    return _WIDTHS[name]
 
 
 def _slots(rng: np.random.Generator, count: int) -> list[float]:

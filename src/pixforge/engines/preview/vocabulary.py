@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pixforge.engines.preview.figures import KINDS
+
 RGB = tuple[int, int, int]
 
 COLOUR_WORDS: dict[str, RGB] = {
@@ -53,7 +55,18 @@ COLOUR_WORDS: dict[str, RGB] = {
 # Backdrop (what stands on the horizon) and ground (what fills the lower frame) of a setting word.
 SETTING_WORDS: dict[str, tuple[str, str]] = {
     **dict.fromkeys(
-        ("sea", "ocean", "wave", "harbour", "harbor", "port", "bay", "lagoon", "seascape"),
+        (
+            "sea",
+            "ocean",
+            "wave",
+            "harbour",
+            "harbor",
+            "port",
+            "marina",
+            "bay",
+            "lagoon",
+            "seascape",
+        ),
         ("horizon", "water"),
     ),
     **dict.fromkeys(
@@ -99,6 +112,8 @@ SETTING_WORDS: dict[str, tuple[str, str]] = {
             "prairie",
             "landscape",
             "grassland",
+            "village",
+            "orchard",
         ),
         ("hills", "grass"),
     ),
@@ -288,6 +303,49 @@ SUBJECT_WORDS: dict[str, str] = {
     "saturn": "planet",
     "jupiter": "planet",
 }
+# Two words naming one subject ("palm tree"): the second word's plural counts.
+COMPOUNDS: dict[tuple[str, str], str] = {
+    ("palm", "tree"): "palm",
+    ("pine", "tree"): "pine",
+    ("fir", "tree"): "pine",
+    ("christmas", "tree"): "pine",
+    ("oak", "tree"): "tree",
+    ("sail", "boat"): "sailboat",
+    ("fishing", "boat"): "boat",
+    ("polar", "bear"): "bear",
+    ("space", "ship"): "rocket",
+    ("air", "balloon"): "balloon",
+    ("sports", "car"): "car",
+    ("race", "car"): "car",
+    ("police", "car"): "car",
+    ("fire", "truck"): "truck",
+}
+# Words whose subject has a colour of its own unless the prompt names one.
+IMPLIED_COLOURS: dict[str, RGB] = {
+    "polar": (240, 240, 236),
+    "sunflower": (250, 200, 40),
+    "rose": (200, 30, 50),
+    "tulip": (235, 70, 110),
+    "daisy": (250, 250, 250),
+    "goldfish": (250, 140, 30),
+    "crow": (30, 30, 36),
+    "raven": (30, 30, 36),
+    "gull": (240, 240, 240),
+    "seagull": (240, 240, 240),
+    "dove": (240, 240, 240),
+    "shark": (120, 130, 145),
+    "fire": (210, 30, 30),
+    "taxi": (245, 200, 30),
+}
+# Settings that come with their own subjects.
+SETTING_SUBJECTS: dict[str, tuple[tuple[str, int], ...]] = {
+    **dict.fromkeys(("harbour", "harbor", "port", "marina"), (("boat", 2), ("sailboat", 1))),
+    "village": (("house", 3),),
+    "farm": (("house", 1), ("cow", 2)),
+    "orchard": (("tree", 4),),
+    "garden": (("flowers", 3),),
+}
+EFFECT_WORDS = {"firework": "fireworks", "fireworks": "fireworks"}
 # Nouns that take a colour but are parts of the scene, not subjects.
 SCENE_NOUNS = {"sky", "cloud", "sun", "moon", "light", "water", "neon", "sign", "star"}
 # Words that only name groups, for the negative prompt ("no animals", "no people").
@@ -348,7 +406,7 @@ NUMBERS = {
 # A colour waiting for its noun is given up at a preposition: it then tints the whole scene.
 BREAKS = {"in", "on", "at", "under", "over", "through", "with", "by", "near", "across", "into"}
 # How many of a kind a plural asks for, by kind; more would only clutter the frame.
-MAX_COUNT = {"bird": 7, "flowers": 1, "pine": 6, "tree": 5, "tower": 5, "fish": 5}
+MAX_COUNT = {"bird": 7, "flowers": 6, "pine": 6, "tree": 5, "tower": 5, "fish": 5}
 _WORD = re.compile(r"[a-z0-9]+")
 _PLURALS = {
     "wolves": "wolf",
@@ -391,6 +449,7 @@ class ScenePlan:
     stars: bool = True
     understood: bool = True  # False: nothing in the prompt was recognised
     removed: frozenset[str] = frozenset()  # colour names the negative prompt rules out
+    fireworks: bool = False
 
 
 def words(text: str) -> list[str]:
@@ -432,16 +491,24 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
     tint: list[RGB] = []
     pending: list[RGB] = []
     count = 0
-    neon = False
-    recognised = False
+    neon = fireworks = recognised = False
+    implied: list[tuple[str, int]] = []
+    skip = False
     for index, (raw, word) in enumerate(zip(raw_words, tokens, strict=True)):
+        if skip:
+            skip = False
+            continue
         nxt = tokens[index + 1] if index + 1 < len(tokens) else ""
         if word == "golden" and nxt == "hour":
             time, recognised = time or "golden", True
             continue
+        compound = COMPOUNDS.get((word, nxt))
+        if compound is not None:
+            # The compound is read as its second word: plural and all.
+            raw, word, skip = raw_words[index + 1], nxt, True
         if word == "neon":
             neon = recognised = True
-        if word in COLOUR_WORDS and word not in removed:
+        if word in COLOUR_WORDS and word not in removed and compound is None:
             # "golden retriever" and "red fox": colour words are adjectives of what follows.
             pending.append(COLOUR_WORDS[word])
             recognised = True
@@ -452,6 +519,8 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
         if word in BREAKS and pending:
             tint.extend(pending)
             pending = []
+        if word in EFFECT_WORDS and word not in banned:
+            fireworks = recognised = True
         if word in TIME_WORDS and word not in banned:
             time, recognised = time or TIME_WORDS[word], True
             if word in ("night", "dark") and pending:
@@ -462,6 +531,7 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
         if word in SETTING_WORDS:
             recognised = True
             shore = shore or SHORE_WORDS.get(word, "")
+            implied.extend(SETTING_SUBJECTS.get(word, ()))
             if not backdrop:
                 backdrop, setting_ground = SETTING_WORDS[word]
             elif SETTING_WORDS[word][1] == "water":
@@ -473,32 +543,42 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
                     key = "city"
                 colours.setdefault(key, pending[0])
                 pending = []
+            count = 0
         if word in GROUND_WORDS and word not in banned:
             recognised = True
             ground = ground or GROUND_WORDS[word]
             if pending:
                 colours.setdefault("water" if ground == "water" else "ground", pending[0])
                 pending = []
+            count = 0
         if word in SCENE_NOUNS and word != "neon":
             recognised = True
             if pending:
                 colours.setdefault(word, pending[0])
                 pending = []
-        if word in SUBJECT_WORDS:
+            count = 0
+        kind = compound or SUBJECT_WORDS.get(word)
+        if kind is not None:
             recognised = True
-            kind = SUBJECT_WORDS[word]
             if kind in banned_kinds:
                 pending, count = [], 0
                 continue
             plural = raw != word or raw in ("people", "children", "cattle")
-            number = count or (3 if plural else 1)
-            number = min(number, MAX_COUNT.get(kind, 4))
-            subjects.append(Subject(kind, tuple(pending), max(1, number)))
+            number = min(count or (3 if plural else 1), MAX_COUNT.get(kind, 4))
+            own = IMPLIED_COLOURS.get(tokens[index]) or IMPLIED_COLOURS.get(word)
+            named = tuple(pending) or ((own,) if own is not None else ())
+            subjects.append(Subject(kind, named, max(1, number)))
             pending, count = [], 0
     tint.extend(pending)
+    present = {s.kind for s in subjects}
+    for kind, number in implied:
+        if kind not in present and kind not in banned_kinds:
+            subjects.append(Subject(kind, (), number))
+            present.add(kind)
 
     # Subjects that only make sense in one place pull the setting there when nothing else does.
     kinds = {s.kind for s in subjects}
+    walkers = any(KINDS[kind].place == "ground" and KINDS[kind].motion != "still" for kind in kinds)
     if not backdrop:
         if kinds & {"astronaut", "rocket", "planet", "ufo"}:
             backdrop, setting_ground = "space", "none"
@@ -513,6 +593,9 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
             setting_ground = "snow"
         elif ground == "sand":
             backdrop, setting_ground = "dunes", "sand"
+        elif walkers or not recognised:
+            backdrop = choice("backdrop", ("hills", "mountains", "forest", "hills", "dunes"))
+            setting_ground = "sand" if backdrop == "dunes" else "grass"
         else:
             backdrop = choice("backdrop", ("hills", "mountains", "forest", "hills", "horizon"))
             setting_ground = "water" if backdrop == "horizon" else "grass"
@@ -520,6 +603,8 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
         ground = setting_ground
     if setting_ground == "water" and ground != "water":
         shore = "sea"  # "snow by the sea": snowy land before open water
+    if ground == "water" and walkers:
+        ground, shore = "sand", "sea"  # "a dog by the sea": on the beach, not on the water
     if ground == "water":
         shore = ""
     if backdrop == "space":
@@ -529,7 +614,7 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
 
     if not time:
         time = choice("time", ("day", "day", "day", "golden")) if backdrop != "space" else "night"
-        if "moon" in tokens or "star" in tokens:
+        if "moon" in tokens or "star" in tokens or fireworks:
             time = "night"
     if not weather:
         weather = "clear"
@@ -557,6 +642,7 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
         stars="star" not in banned,
         understood=recognised,
         removed=removed,
+        fireworks=fireworks,
     )
 
 
