@@ -93,6 +93,20 @@ def test_negative_prompt_removes_what_it_names() -> None:
     # And in pixels: no snow means no white ground, no fox means no red fox.
     assert (still(FOX, negative="snow").min(axis=2) > 200).mean() < 0.1
     assert max(red_regions(still(FOX, negative="fox")), default=0) < 100
+    # What is left stays where it was.
+    both = "a red fox and a dog in the snow"
+    assert red_box(still(both, 4)) == red_box(still(both, 4, negative="dogs, clouds"))
+
+
+def red_box(frame: np.ndarray) -> tuple[int, int, int, int]:
+    """The box (x, y, width, height) of the largest clearly red region."""
+    r, g, b = (frame[..., i].astype(int) for i in range(3))
+    red = ((r > 150) & (g < 90) & (b < 90)).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(red, connectivity=8)
+    assert count > 1, "nothing red"
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h = (int(v) for v in stats[largest, :4])
+    return x, y, w, h
 
 
 @pytest.mark.parametrize("seed", [1, 7, 42])
@@ -168,12 +182,7 @@ def test_the_scene_moves(prompt: str) -> None:
 
 def test_the_subject_itself_moves() -> None:
     clip = frames(FOX, count=48)
-    boxes = []
-    for frame in (clip[0], clip[-1]):
-        r, g, b = (frame[..., i].astype(int) for i in range(3))
-        ys, xs = np.nonzero((r > 150) & (g < 90) & (b < 90))
-        boxes.append((xs.min(), xs.max(), ys.min(), ys.max()))
-    assert boxes[0] != boxes[1], "the fox stands frozen"
+    assert red_box(clip[0]) != red_box(clip[-1]), "the fox stands frozen"
 
 
 def test_sizes_and_aspect_ratios() -> None:

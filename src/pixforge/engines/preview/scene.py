@@ -29,17 +29,20 @@ from pixforge.engines.preview.figures import (
     shade,
     sprite,
 )
-from pixforge.engines.preview.vocabulary import COLOUR_WORDS, ScenePlan, Subject, read_prompt
+from pixforge.engines.preview.vocabulary import (
+    COLOUR_WORDS,
+    ScenePlan,
+    Subject,
+    read_prompt,
+    words,
+)
 
 Frame = NDArray[np.uint8]
 AA = cv2.LINE_AA
-_WORD_COLOURS = COLOUR_WORDS  # re-exported for callers that looked colours up here
 
 
 def palette_for(prompt: str, seed: int, size: int = 4) -> list[RGB]:
     """Colours named in the prompt (in order, up to `size`), the rest derived from a hash."""
-    from pixforge.engines.preview.vocabulary import words
-
     named: list[RGB] = []
     for word in words(prompt):
         colour = COLOUR_WORDS.get(word)
@@ -85,8 +88,10 @@ class Actor:
     poses: dict[int, Sprite] = field(default_factory=dict)  # rendered once, reused every cycle
 
 
-def _rng(prompt: str, seed: int) -> np.random.Generator:
-    digest = hashlib.sha256(f"{prompt}\x00{seed}".encode()).digest()
+def _rng(prompt: str, seed: int, part: str) -> np.random.Generator:
+    """The random stream of one part of the layout (backdrop, cast, clouds, ...): parts draw
+    from their own streams, so leaving one out (a negative prompt) does not move the others."""
+    digest = hashlib.sha256(f"{prompt}\x00{seed}\x00{part}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
@@ -97,43 +102,45 @@ class Stage:
         self.plan = plan
         self.width, self.height = params.width, params.height
         self.duration_s = max(1.0, params.frame_count / params.fps) * params.speed
-        # Layout draws from (prompt, seed) only: a negative prompt removes things, never moves them.
-        rng = _rng(prompt, seed)
+        # The layout draws from (prompt, seed) only, never from the negative prompt.
         self.unit = self.height / 360.0
-        self.back: Background = paint(plan, rng, self.width, self.height)
+        self.back: Background = paint(plan, _rng(prompt, seed, "backdrop"), self.width, self.height)
         colours = self.back.palette
-        self.actors = self._cast(plan, prompt, seed, rng)
+        self.actors = self._cast(plan, prompt, seed)
         for actor in [a for a in self.actors if KINDS[a.kind].static]:
             self._draw_actor(self.back.image, actor, 0.0)
         self.movers = sorted(
             (a for a in self.actors if not KINDS[a.kind].static), key=lambda a: a.y
         )
+        rng = _rng(prompt, seed, "clouds")
         self.clouds = self._clouds(plan, rng)
         self.cloud_sprites = self._cloud_sprites()
         # A fixed count at every size (flakes and drops grow with the frame instead): the cost
         # of a frame then grows with its pixels, not with the number of things drawn.
         count = {"snow": 110, "rain": 130, "storm": 150}.get(plan.weather, 0)
+        rng = _rng(prompt, seed, "weather")
         self.particles = rng.uniform(0.0, 1.0, (count, 4))
-        self.ripples = self._ripples(rng)
+        self.ripples = self._ripples(_rng(prompt, seed, "water"))
         self.flashes = (
             sorted(rng.uniform(0.15, 0.85, 2) * self.duration_s) if plan.weather == "storm" else []
         )
         self.fog = plan.weather == "fog"
         self.fog_bands = rng.uniform(0.0, 1.0, (3, 3))
+        rng = _rng(prompt, seed, "birds")
         self.birds = (
             rng.uniform(0.0, 1.0, (int(rng.integers(3, 6)), 3))
             if self._distant_birds(plan, rng)
             else None
         )
-        self.bursts = rng.uniform(0.0, 1.0, (5, 5)) if plan.fireworks else None
+        bursts = _rng(prompt, seed, "fireworks").uniform(0.0, 1.0, (5, 5))
+        self.bursts = bursts if plan.fireworks else None
         self.snow_colour = colours.lit((250, 252, 255), 0.45)
         self.rain_colour = mix(colours.sky[1], (230, 235, 245), 0.55)
 
     # --- casting -----------------------------------------------------------------------------
 
-    def _cast(
-        self, plan: ScenePlan, prompt: str, seed: int, rng: np.random.Generator
-    ) -> list[Actor]:
+    def _cast(self, plan: ScenePlan, prompt: str, seed: int) -> list[Actor]:
+        rng = _rng(prompt, seed, "cast")
         subjects = list(plan.subjects)
         if not plan.understood:
             colours = palette_for(prompt, seed, 3)
@@ -152,10 +159,12 @@ class Stage:
             kind = KINDS[subject.kind]
             for copy in range(subject.count):
                 hero = index == 0 and copy == 0
-                look = kind.looks[int(rng.integers(0, len(kind.looks)))]
+                # Each subject from its own stream: removing one leaves the others in place.
+                own = _rng(prompt, seed, f"cast:{subject.kind}:{copy}")
+                look = kind.looks[int(own.integers(0, len(kind.looks)))]
                 look = named_look(look, subject.colours)
-                actors.append(self._place(subject.kind, look, hero, ground_slots, rng, copy))
-        actors += self._props(plan, rng, {a.kind for a in actors})
+                actors.append(self._place(subject.kind, look, hero, ground_slots, own, copy))
+        actors += self._props(plan, _rng(prompt, seed, "props"), {a.kind for a in actors})
         return actors
 
     def _place(
