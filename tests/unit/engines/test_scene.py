@@ -80,6 +80,9 @@ def test_prompt_words_become_a_plan() -> None:
     # A colour with no noun tints the whole scene; nothing known at all is said so.
     assert read_prompt("a red red world", "", 1).tint == COLOUR_WORDS["red"]
     assert not read_prompt("xyzzy plorp", "", 1).understood
+    # Fusion's @references are not words of the scene (their pictures are the subjects).
+    fusion = read_prompt("@fox walks in @bg", "", 1)
+    assert fusion.understood and fusion.subjects == ()
 
 
 def test_negative_prompt_removes_what_it_names() -> None:

@@ -408,6 +408,7 @@ BREAKS = {"in", "on", "at", "under", "over", "through", "with", "by", "near", "a
 # How many of a kind a plural asks for, by kind; more would only clutter the frame.
 MAX_COUNT = {"bird": 7, "flowers": 6, "pine": 6, "tree": 5, "tower": 5, "fish": 5}
 _WORD = re.compile(r"[a-z0-9]+")
+_MENTION = re.compile(r"@\w+")
 _PLURALS = {
     "wolves": "wolf",
     "people": "people",
@@ -475,8 +476,13 @@ def singular(word: str) -> str:
 
 
 def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
-    """The scene a prompt describes; the same (prompt, negative, seed) gives the same plan."""
-    raw_words = _WORD.findall(prompt.lower())
+    """The scene a prompt describes; the same (prompt, negative, seed) gives the same plan.
+
+    @names (fusion's references: "@hero walks in @bg") are not read: the references bring their
+    own pictures, so a prompt of references and unknown words gets a plain seeded landscape.
+    """
+    mentions = _MENTION.findall(prompt)
+    raw_words = _WORD.findall(_MENTION.sub(" ", prompt).lower())
     tokens = [singular(w) for w in raw_words]
     banned = set(words(negative))
     banned_kinds = {kind for word in banned for kind in GROUPS.get(word, ())}
@@ -593,7 +599,7 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
             setting_ground = "snow"
         elif ground == "sand":
             backdrop, setting_ground = "dunes", "sand"
-        elif walkers or not recognised:
+        elif walkers or not recognised or mentions:
             backdrop = choice("backdrop", ("hills", "mountains", "forest", "hills", "dunes"))
             setting_ground = "sand" if backdrop == "dunes" else "grass"
         else:
@@ -640,7 +646,7 @@ def read_prompt(prompt: str, negative: str, seed: int) -> ScenePlan:
         sun="sun" not in banned,
         moon="moon" not in banned,
         stars="star" not in banned,
-        understood=recognised,
+        understood=recognised or bool(mentions),
         removed=removed,
         fireworks=fireworks,
     )
