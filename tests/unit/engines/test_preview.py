@@ -21,9 +21,10 @@ from pixforge.domain.spec import (
 )
 from pixforge.engines._cv import cv2
 from pixforge.engines.base import EngineConfig
-from pixforge.engines.preview.camera import CAMERA_PATHS
+from pixforge.engines.preview.camera import CAMERA_PATHS, camera_frames, moving_camera
 from pixforge.engines.preview.engine import PreviewEngine
-from pixforge.engines.preview.scene import palette_for
+from pixforge.engines.preview.scene import SceneParams, palette_for, scene_frames
+from pixforge.engines.preview.styles import STYLES as STYLE_FILTERS
 from pixforge.media.images import cover, load_rgb
 from pixforge.media.probe import probe
 from pixforge.media.segment import mask_png, segment
@@ -223,6 +224,85 @@ def test_camera_moves_are_smooth(render: Render) -> None:
     frames = decode_frames(render(Mode.IMAGE, camera_movement="zoom_in"))
     steps = [psnr(a, b) for a, b in itertools.pairwise(frames)]
     assert min(steps) > 24, "a jump between consecutive frames"
+
+
+def disc_picture(width: int = 480, height: int = 360) -> np.ndarray:
+    """A sky over hills, a dark red subject in the middle and a white sun off to one side."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    picture = np.stack([60 + 80 * y / height, 100 + 60 * x / width, 200 - 50 * y / height], -1)
+    picture[y > 250 + 15 * np.sin(x / 40)] = (60, 140, 60)
+    picture[(np.abs(x - 240) < 40) & (np.abs(y - 230) < 70)] = (150, 40, 40)
+    picture[(x - 390) ** 2 + (y - 80) ** 2 < 32**2] = (255, 250, 235)
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def blob(frame: np.ndarray, where: np.ndarray) -> tuple[float, int, bool]:
+    """(major / minor axis, area, cut by the frame edge) of the largest region of `where`."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(where.astype(np.uint8))
+    assert count > 1, "the region vanished"
+    label = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h, area = (int(v) for v in stats[label])
+    ys, xs = np.nonzero(labels == label)
+    spread = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(float)))
+    cut = x == 0 or y == 0 or x + w == frame.shape[1] or y + h == frame.shape[0]
+    return float(np.sqrt(spread[1] / spread[0])), area, cut
+
+
+def sun(frame: np.ndarray) -> tuple[float, int, bool]:
+    return blob(frame, frame.min(axis=2) > 225)
+
+
+def subject(frame: np.ndarray) -> tuple[float, int, bool]:
+    r, g, b = (frame[..., i].astype(int) for i in range(3))
+    return blob(frame, (r > 120) & (g < 70) & (b < 70))
+
+
+@pytest.mark.parametrize("movement", sorted(CAMERA_PATHS))
+def test_camera_moves_keep_round_things_round(movement: str) -> None:
+    for frame in camera_frames(disc_picture(), 36, CAMERA_PATHS[movement], 1.0):
+        aspect, _, cut = sun(frame)
+        # A disc cut by the frame edge is cropped, not stretched.
+        assert cut or aspect < 1.06, f"{movement or 'none'} stretched the sun to {aspect:.2f}"
+
+
+def test_hitchcock_holds_the_subject_while_the_background_grows() -> None:
+    frames = list(camera_frames(disc_picture(), 48, CAMERA_PATHS["hitchcock"], 1.0))
+    first_sun, last_sun = sun(frames[0]), sun(frames[-1])
+    assert last_sun[1] > 1.4 * first_sun[1], "the background did not grow"
+    assert max(sun(f)[0] for f in frames) < 1.06, "the sun was stretched"
+    first_subject, last_subject = subject(frames[0]), subject(frames[-1])
+    assert abs(last_subject[1] / first_subject[1] - 1) < 0.05, "the subject changed size"
+    # On a procedural scene the subject (the fox, which walks) is followed and kept its size.
+    scene = scene_frames("a red fox in the snow", "", 7, SceneParams(480, 270, 48, 1.0))
+    moved = list(moving_camera(scene, 48, CAMERA_PATHS["hitchcock"], 1.0))
+    fox_areas = [subject(f)[1] for f in (moved[0], moved[-1])]
+    assert abs(fox_areas[1] / fox_areas[0] - 1) < 0.12, fox_areas
+    assert np.abs(moved[0][:100].astype(int) - moved[-1][:100].astype(int)).mean() > 3
+
+
+def sky_gradient(width: int = 640, height: int = 360) -> np.ndarray:
+    t = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    top, bottom = np.array([40, 80, 180], np.float32), np.array([200, 220, 240], np.float32)
+    return np.ascontiguousarray(
+        np.broadcast_to(top * (1 - t) + bottom * t, (height, width, 3)).round().astype(np.uint8)
+    )
+
+
+def banding(frame: np.ndarray) -> float:
+    """Largest luminance step between neighbouring rows of a column strip, as the eye averages
+    it (a strip of 60 columns, blurred over ~2 rows: halftone dots count as their tone)."""
+    luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    column = luma[:, 200:260].mean(axis=1)
+    smooth = cv2.GaussianBlur(column[:, None], (0, 0), 2.0)[:, 0]
+    return float(np.abs(np.diff(smooth)).max())
+
+
+@pytest.mark.parametrize("style", sorted(STYLE_FILTERS))
+def test_styles_keep_a_smooth_sky_smooth(style: str) -> None:
+    sky = sky_gradient()
+    assert banding(sky) < 0.6
+    # Hard posterisation gave steps of 8-10 here (anime, clay, comic).
+    assert banding(STYLE_FILTERS[style](sky)) < 2.5
 
 
 @pytest.mark.parametrize("mode", [Mode.TEXT, Mode.IMAGE])

@@ -1,4 +1,8 @@
-"""Style filters for the `style` field: each a distinct, cheap look built from LUTs and edges."""
+"""Style filters for the `style` field: each a distinct, cheap look built from LUTs and edges.
+
+None of them bands a smooth gradient: tone snapping uses soft steps (anime, clay) or a halftone
+screen (comic) instead of hard posterisation, which turned skies into stripes.
+"""
 
 from __future__ import annotations
 
@@ -37,39 +41,81 @@ def _smooth(frame: Frame, factor: int) -> Frame:
     return u8(cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR))
 
 
-_POSTER_6 = _lut(lambda v: np.round(v / 255 * 5) / 5 * 255)
-_POSTER_4 = _lut(lambda v: np.round(v / 255 * 3) / 3 * 255)
+def _saturated(frame: Frame, factor: float) -> Frame:
+    """Colours pushed away from their grey by `factor`, in RGB: unlike a round trip through
+    8-bit HSV (hue in 2-degree steps), a smooth gradient stays smooth."""
+    grey = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    return u8(cv2.addWeighted(frame, factor, grey, 1.0 - factor, 0.0))
+
+
+def _soft_steps(levels: int, softness: float) -> NDArray[np.uint8]:
+    """A posterising curve without cliffs: flat shelves joined by smooth ramps (smoothstep over
+    `softness` of each step). Flat areas still snap to a few tones, but a smooth gradient (a sky)
+    becomes a gentle terrace instead of hard bands: no jump between neighbouring pixels exceeds
+    about 1.5 / softness times the gradient's own."""
+    x = np.arange(256, dtype=np.float64) / 255.0 * (levels - 1)
+    step = np.minimum(np.floor(x), levels - 2)
+    fraction = np.clip((x - step - (0.5 - softness / 2)) / softness, 0.0, 1.0)
+    eased = fraction * fraction * (3.0 - 2.0 * fraction)
+    return np.clip(np.round((step + eased) / (levels - 1) * 255.0), 0, 255).astype(np.uint8)
+
+
+_CEL_6 = _soft_steps(6, 0.55)
 
 
 def anime(frame: Frame) -> Frame:
-    """Flat cel shading: smoothed, posterised to 6 levels, bright, with dark ink lines."""
-    flat = cv2.LUT(_smooth(frame, 3), _POSTER_6)
-    hsv = cv2.cvtColor(flat, cv2.COLOR_RGB2HSV)
-    hsv[..., 1] = cv2.LUT(hsv[..., 1], _lut(lambda v: v * 1.35))
-    out = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    """Cel shading: smoothed, snapped to 6 soft tones, bright, with dark ink lines."""
+    out = _saturated(cv2.LUT(_smooth(frame, 3), _CEL_6), 1.35)
     out[_edges(frame, 60, 140) > 0] = (25, 20, 35)
     return u8(out)
 
 
+_INK_LEVELS = 4
+_INK_STEP = 255 // (_INK_LEVELS - 1)
+_INK_BASE = _lut(lambda v: np.minimum(np.floor(v / _INK_STEP), _INK_LEVELS - 2) * _INK_STEP)
+_INK_FRACTION = _lut(
+    lambda v: (
+        (v - np.minimum(np.floor(v / _INK_STEP), _INK_LEVELS - 2) * _INK_STEP) / _INK_STEP * 255
+    )
+)
+_SCREENS: dict[tuple[int, int, int], NDArray[np.uint8]] = {}
+
+
+def _screen(height: int, width: int, cell: int) -> NDArray[np.uint8]:
+    """A clustered-dot halftone threshold map (3 channels): in each cell, thresholds rise from
+    the centre out, so a tone between two inks prints as dots whose size follows the tone."""
+    key = (height, width, cell)
+    screen = _SCREENS.get(key)
+    if screen is None:
+        ys, xs = np.mgrid[0:cell, 0:cell].astype(np.float64) + 0.5
+        distance = np.hypot(xs - cell / 2, ys - cell / 2).ravel()
+        rank = np.empty(cell * cell)
+        rank[np.argsort(distance, kind="stable")] = np.arange(cell * cell)
+        tile = ((rank + 0.5) / (cell * cell) * 255).reshape(cell, cell).astype(np.uint8)
+        reps = (height // cell + 1, width // cell + 1)
+        grid = np.tile(tile, reps)[:height, :width]
+        screen = np.ascontiguousarray(np.repeat(grid[..., None], 3, axis=2))
+        if len(_SCREENS) > 8:
+            _SCREENS.clear()
+        _SCREENS[key] = screen
+    return screen
+
+
 def comic(frame: Frame) -> Frame:
-    """Comic print: 4 ink levels, halftone dots in the shadows, heavy black outlines."""
-    out = cv2.LUT(frame, _POSTER_4)
+    """Comic print: 4 inks per channel, tones between two inks printed as halftone dots (so a sky
+    shades through dot sizes, never in bands), heavy black outlines."""
     height, width = frame.shape[:2]
-    step = max(4, min(width, height) // 90)
-    ys, xs = np.ogrid[:height, :width]
-    dots = ((xs % step - step / 2) ** 2 + (ys % step - step / 2) ** 2) < (step * 0.3) ** 2
-    luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-    out[dots & (luma < 110)] = (20, 20, 20)
+    cell = max(4, min(width, height) // 90)
+    lower = cv2.LUT(frame, _INK_BASE)
+    darker = cv2.compare(cv2.LUT(frame, _INK_FRACTION), _screen(height, width, cell), cv2.CMP_GT)
+    out = cv2.add(lower, cv2.bitwise_and(darker, np.full_like(darker, _INK_STEP)))
     out[_edges(frame, 50, 120) > 0] = (0, 0, 0)
     return u8(out)
 
 
 def animation_3d(frame: Frame) -> Frame:
     """Glossy CG look: smooth shading, lifted saturation and a soft bloom."""
-    smooth = _smooth(frame, 2)
-    hsv = cv2.cvtColor(smooth, cv2.COLOR_RGB2HSV)
-    hsv[..., 1] = cv2.LUT(hsv[..., 1], _lut(lambda v: v * 1.5 + 10))
-    vivid = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    vivid = _saturated(_smooth(frame, 2), 1.55)
     bloom = _smooth(cv2.LUT(vivid, _lut(lambda v: np.maximum(0, v - 150) * 2.5)), 8)
     return u8(cv2.add(vivid, bloom))
 
@@ -79,10 +125,12 @@ _WARM = np.array([1.08, 0.95, 0.78], dtype=np.float32)
 
 
 def clay(frame: Frame) -> Frame:
-    """Plasticine: few soft tones, a warm matte tint and embossed relief."""
-    base = cv2.LUT(_smooth(frame, 4), _POSTER_6)
+    """Plasticine: few soft tones, a warm matte tint and embossed relief (from the smoothed picture,
+    before the tones are snapped, so the relief follows shapes and not the tone steps)."""
+    smooth = _smooth(frame, 4)
+    base = cv2.LUT(smooth, _CEL_6)
     tinted = np.clip(base.astype(np.float32) * _WARM + 12, 0, 255).astype(np.uint8)
-    gray = cv2.cvtColor(tinted, cv2.COLOR_RGB2GRAY)
+    gray = cv2.cvtColor(smooth, cv2.COLOR_RGB2GRAY)
     relief = cv2.filter2D(gray, cv2.CV_16S, _CLAY_EMBOSS)
     shade = np.clip(relief.astype(np.float32) * 0.35, -60, 60)
     return u8(np.clip(tinted.astype(np.float32) + shade[..., None], 0, 255).astype(np.uint8))
