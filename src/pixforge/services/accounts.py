@@ -21,6 +21,7 @@ from pixforge.domain.pricing import split_charge
 from pixforge.store import accounts as repo
 from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
 from pixforge.store.db import ConflictError, Connection, Database
+from pixforge.store.hot import HotReads
 
 KEY_PREFIX = "pf-"
 DEV_ACCOUNT_NAME = "development"
@@ -96,6 +97,7 @@ class DevKey:
 class AccountService:
     def __init__(self, db: Database, default_concurrency: int) -> None:
         self.db = db
+        self.hot = HotReads(db)
         self.default_concurrency = default_concurrency
 
     def create_account(
@@ -191,20 +193,19 @@ class AccountService:
         return row
 
     def authenticate(self, raw_key: str | None) -> Caller:
+        """The key's account, from one read (every request makes it)."""
         if raw_key is None or not raw_key.strip():
             raise MissingApiKeyError("API-KEY header is required")
-        with self.db.read() as conn:
-            key = repo.find_api_key(conn, hash_key(raw_key.strip()))
-            if key is None:
-                raise UnknownApiKeyError("API-KEY is invalid")
-            if key.disabled:
-                raise DisabledApiKeyError("API-KEY has been disabled")
-            if key.expires_at is not None and key.expires_at <= time.time():
-                raise ExpiredApiKeyError("API-KEY has expired")
-            account = repo.get_account(conn, key.account_id)
-        if account is None or account.disabled:
+        grant = self.hot.key_grant(hash_key(raw_key.strip()))
+        if grant is None:
+            raise UnknownApiKeyError("API-KEY is invalid")
+        if grant.key_disabled:
+            raise DisabledApiKeyError("API-KEY has been disabled")
+        if grant.expires_at is not None and grant.expires_at <= time.time():
+            raise ExpiredApiKeyError("API-KEY has expired")
+        if grant.account_disabled:
             raise DisabledAccountError("the account of this API-KEY is disabled")
-        return Caller(account_id=account.id, api_key_id=key.id)
+        return Caller(account_id=grant.account_id, api_key_id=grant.key_id)
 
     def balance(self, account_id: int) -> Balance:
         with self.db.read() as conn:

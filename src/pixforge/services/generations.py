@@ -36,6 +36,7 @@ from pixforge.store import idempotency as replay_repo
 from pixforge.store import templates as template_repo
 from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import ConflictError, Connection, Database
+from pixforge.store.hot import HotReads
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class GenerationService:
         require_activation: bool = True,
     ) -> None:
         self.db = db
+        self.hot = HotReads(db)
         self.blobs = blobs
         self.lifecycle = lifecycle
         self.dispatcher = dispatcher
@@ -229,8 +231,7 @@ class GenerationService:
         """A video's result, or with `image` an image template's (each kind has its own
         endpoint; an id of the other kind is not found there)."""
         field = "image_id" if image else "video_id"
-        with self.db.read() as conn:
-            row = repo.get_generation(conn, video_id)
+        row = self.hot.generation(video_id)
         if (
             row is None
             or row.account_id != caller.account_id

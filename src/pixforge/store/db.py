@@ -31,12 +31,14 @@ class Database:
             self.engine: Engine = create_engine(
                 url,
                 connect_args={"check_same_thread": False, "timeout": 30},
-                pool_size=8,
-                max_overflow=56,
+                # As many as the request threads (40) plus the workers, so requests reuse
+                # connections instead of opening them (with their PRAGMAs) under load.
+                pool_size=48,
+                max_overflow=32,
             )
             _install_sqlite_hooks(self.engine)
         else:
-            self.engine = create_engine(url, pool_size=8, max_overflow=24, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=16, max_overflow=32, pool_pre_ping=True)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
