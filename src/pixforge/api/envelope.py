@@ -52,11 +52,13 @@ def success(resp: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
 
 
 def error_body(error: PixforgeError) -> dict[str, Any]:
-    return {"ErrCode": error.err_code, "ErrMsg": error.message, "Resp": {}}
+    """An error answer: `Resp` is null, because ComfyUI's PixVerse client shows `ErrMsg` only
+    when `Resp` is null or absent (docs/spec-notes.md, Transport)."""
+    return {"ErrCode": error.err_code, "ErrMsg": error.message, "Resp": None}
 
 
-def error_response(error: PixforgeError) -> JSONResponse:
-    headers = {}
+def error_response(error: PixforgeError, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    headers = dict(headers or {})
     if isinstance(error, RateLimitError):
         headers["Retry-After"] = str(max(1, round(error.retry_after_s + 0.5)))
     return JSONResponse(error_body(error), status_code=error.http_status, headers=headers)
@@ -105,6 +107,8 @@ def install_exception_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         wrapped: PixforgeError
+        # Starlette puts `Allow` on its 405s; HTTP requires it there.
+        headers = {k: v for k, v in (error.headers or {}).items() if k.lower() == "allow"}
         if error.status_code == 405:
             wrapped = UnknownEndpointError(
                 f"method {request.method} is not allowed on {request.url.path}", 405
@@ -117,7 +121,7 @@ def install_exception_handlers(app: FastAPI) -> None:
             wrapped = InvalidParameterError(str(error.detail))
             wrapped.http_status = error.status_code
         request.state.err_code = wrapped.err_code
-        return error_response(wrapped)
+        return error_response(wrapped, headers)
 
     app.add_exception_handler(PixforgeError, on_pixforge_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
