@@ -17,7 +17,8 @@ router = APIRouter()
 
 @router.api_route("/files/{token}/{name}", methods=["GET", "HEAD"])
 async def download(state: StateDep, token: str, name: str) -> FileResponse:
-    found = await run_in_threadpool(state.uploads.stored_file, token)
+    # A NUL cannot be in a token, and PostgreSQL refuses it in a text comparison.
+    found = None if "\x00" in token else await run_in_threadpool(state.uploads.stored_file, token)
     if found is None:
         raise UnknownEndpointError("file not found", 404)
     path, row = found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +14,8 @@ from pixforge.api.v2.schemas.catalogue import (
     SpeakerListResponse,
     TemplateListResponse,
 )
+from pixforge.domain.errors import BindingError
+from pixforge.services.idempotency import load_json
 
 router = APIRouter()
 
@@ -26,8 +27,8 @@ async def _paging(request: Request) -> dict[str, str]:
     raw = await request.body()
     if raw.strip():
         try:
-            parsed = json.loads(raw)
-        except ValueError:
+            parsed = load_json(raw)
+        except BindingError:  # not JSON (or absurdly nested): the body is not paging then
             parsed = None
         if isinstance(parsed, dict):
             for key in ("page_num", "page_size"):

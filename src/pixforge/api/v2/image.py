@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends
 
 from pixforge.api.deps import CallerDep, FingerprintDep, StateDep, TraceIdDep, json_body
 from pixforge.api.envelope import success
+from pixforge.api.v2.schemas.common import path_id
 from pixforge.api.v2.schemas.image import (
     ImageIdResponse,
     ImageResultResponse,
     ImageTemplateRequest,
 )
-from pixforge.domain.errors import BindingError
 
 router = APIRouter()
 
@@ -37,7 +37,5 @@ def image_template(
 def image_result(
     state: StateDep, caller: CallerDep, _trace_id: TraceIdDep, image_id: str
 ) -> dict[str, Any]:
-    if not image_id.isdigit() or len(image_id) > 19:
-        raise BindingError(f"image_id: {image_id[:40]!r} is not an integer id")
-    view = state.generations.result(caller, int(image_id), image=True)
+    view = state.generations.result(caller, path_id("image_id", image_id), image=True)
     return success(ImageResultResponse.from_view(view).model_dump())

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from pixforge.api.v2.schemas.common import WireId, WireRequest
 from pixforge.api.v2.schemas.video import TextId, _GenerateRequest
 from pixforge.domain.errors import MissingParameterError
 from pixforge.domain.spec import GenerationSpec, Mode
 
 
-class _SourceFields(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    source_video_id: int | None = None
-    video_media_id: int | None = None
+class _SourceFields(WireRequest):
+    source_video_id: WireId | None = None
+    video_media_id: WireId | None = None
     seed: int | None = None
     webhook_id: TextId = None
 
@@ -38,8 +37,8 @@ class _SourceFields(BaseModel):
 
 
 class ExtendRequest(_GenerateRequest):
-    source_video_id: int | None = None
-    video_media_id: int | None = None
+    source_video_id: WireId | None = None
+    video_media_id: WireId | None = None
 
     def to_spec(self) -> GenerationSpec:
         spec = self._spec(Mode.EXTEND, (), ())
@@ -51,7 +50,7 @@ class ExtendRequest(_GenerateRequest):
 
 
 class LipSyncRequest(_SourceFields):
-    audio_media_id: int | None = None
+    audio_media_id: WireId | None = None
     lip_sync_tts_speaker_id: TextId = None
     lip_sync_tts_content: str | None = None
 
@@ -80,7 +79,7 @@ class SoundEffectRequest(_SourceFields):
 
 class RestyleRequest(_SourceFields):
     # An integer in PixVerse's schema, a string in one guide: digit strings are accepted.
-    restyle_id: int | None = None
+    restyle_id: WireId | None = None
     restyle_prompt: str | None = None
 
     def to_spec(self) -> GenerationSpec:
@@ -92,9 +91,9 @@ class RestyleRequest(_SourceFields):
 
 
 class SwapRequest(_SourceFields):
-    keyframe_id: int | None = None
+    keyframe_id: WireId | None = None
     mask_id: TextId = None
-    img_id: int | None = None
+    img_id: WireId | None = None
     quality: str | None = None
     original_sound_switch: bool | None = None
 
@@ -111,7 +110,7 @@ class SwapRequest(_SourceFields):
 
 
 class MimicRequest(_SourceFields):
-    img_id: int | None = None
+    img_id: WireId | None = None
     quality: str | None = None
 
     def to_spec(self) -> GenerationSpec:
@@ -123,19 +122,15 @@ class MimicRequest(_SourceFields):
         )
 
 
-class MaskSelectionRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    source_video_id: int | None = None
-    video_media_id: int | None = None
-    keyframe_id: int | None = None
+class MaskSelectionRequest(WireRequest):
+    source_video_id: WireId | None = None
+    video_media_id: WireId | None = None
+    keyframe_id: WireId | None = None
 
 
-class ImageReference(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ImageReference(WireRequest):
     type: str
-    img_id: int
+    img_id: WireId
     ref_name: str
 
 
@@ -160,17 +155,13 @@ class FusionRequest(_GenerateRequest):
         )
 
 
-class Keyframe(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    img_id: int
+class Keyframe(WireRequest):
+    img_id: WireId
     duration: int | None = None
     prompt: str | None = None
 
 
-class MultiTransitionRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MultiTransitionRequest(WireRequest):
     multi_transition: list[Keyframe] | None = None
     model: str | None = None
     quality: str | None = None
