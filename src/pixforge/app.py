@@ -12,6 +12,7 @@ from pixforge.api import files
 from pixforge.api.envelope import install_exception_handlers
 from pixforge.api.middleware import RequestMiddleware
 from pixforge.api.v2.router import router as v2_router
+from pixforge.api.v2.video import root_router as root_video_router
 from pixforge.config import Settings
 from pixforge.state import AppState
 
@@ -42,5 +43,6 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         RequestMiddleware, metrics=app_state.metrics, max_body_bytes=settings.max_request_bytes
     )
     app.include_router(v2_router)
+    app.include_router(root_video_router)
     app.include_router(files.router)
     return app

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     auto_migrate: bool = True
+    # Accept requests without Ai-trace-id (a fresh UUID is generated and echoed) for gateways
+    # that never send one; PixVerse requires it, so by default its absence is 400011.
+    trace_id_optional: bool = False
 
     # -- accounts and credits
     dev_api_key: str | None = None

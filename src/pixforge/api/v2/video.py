@@ -1,4 +1,4 @@
-"""Routes: the generate endpoints and GET /openapi/v2/video/result/{id}."""
+"""Routes: the generate endpoints, GET /openapi/v2/video/result/{id} and video/credits/{id}."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends
 
 from pixforge.api.deps import CallerDep, FingerprintDep, StateDep, TraceIdDep, json_body
 from pixforge.api.envelope import success
+from pixforge.api.v2.schemas.common import path_id
+from pixforge.api.v2.schemas.features import VideoCreditsResponse
 from pixforge.api.v2.schemas.video import (
     ImageToVideoRequest,
     TextToVideoRequest,
@@ -15,7 +17,6 @@ from pixforge.api.v2.schemas.video import (
     VideoIdResponse,
     VideoResultResponse,
 )
-from pixforge.domain.errors import BindingError
 
 router = APIRouter()
 
@@ -64,7 +65,22 @@ def transition(
 def result(
     state: StateDep, caller: CallerDep, _trace_id: TraceIdDep, video_id: str
 ) -> dict[str, Any]:
-    if not video_id.isdigit() or len(video_id) > 19:
-        raise BindingError(f"video_id: {video_id[:40]!r} is not an integer id")
-    view = state.generations.result(caller, int(video_id))
+    view = state.generations.result(caller, path_id("video_id", video_id))
     return success(VideoResultResponse.from_view(view).model_dump())
+
+
+@router.get("/video/credits/{video_id}")
+def credits(
+    state: StateDep, caller: CallerDep, _trace_id: TraceIdDep, video_id: str
+) -> dict[str, Any]:
+    """What a generation of the caller's account was charged."""
+    generation_id = path_id("video_id", video_id)
+    charged = state.generations.credits_of(caller, generation_id)
+    answer = VideoCreditsResponse(video_id=generation_id, credits=charged, credit=charged)
+    return success(answer.model_dump())
+
+
+# PixVerse's MCP package 0.2.2 requests the credits at the origin root, without /openapi/v2
+# (its client joins "/video/credits/{id}" to the bare base URL): served there too.
+root_router = APIRouter()
+root_router.add_api_route("/video/credits/{video_id}", credits, methods=["GET"])
