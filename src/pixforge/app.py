@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from pixforge import __version__
-from pixforge.api import files
+from pixforge.api import files, pages
 from pixforge.api.envelope import install_exception_handlers
 from pixforge.api.middleware import RequestMiddleware
+from pixforge.api.openapi import build_openapi
 from pixforge.api.v2.router import router as v2_router
 from pixforge.api.v2.video import root_router as root_video_router
 from pixforge.config import Settings
 from pixforge.state import AppState
+
+
+class PixforgeAPI(FastAPI):
+    """FastAPI with pixforge's OpenAPI document (api/openapi.py says what it adds)."""
+
+    def __init__(self, *, trace_id_required: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.trace_id_required = trace_id_required
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = build_openapi(self, trace_id_required=self.trace_id_required)
+        return self.openapi_schema
 
 
 def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
@@ -29,12 +44,19 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         finally:
             app_state.stop()
 
-    app = FastAPI(
+    app = PixforgeAPI(
+        trace_id_required=not settings.trace_id_optional,
         title="pixforge",
         version=__version__,
         summary="PixVerse-compatible video generation API",
+        description=(
+            "Every `/openapi/v2` call needs the `API-KEY` header and a new UUID in `Ai-trace-id`"
+            " (re-sending a trace id replays the first answer). Answers are"
+            " `{ErrCode, ErrMsg, Resp}`: ErrCode 0 with the answer in `Resp`, or a PixVerse"
+            " error code with `Resp` null, on HTTP 200."
+        ),
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.pixforge = app_state
@@ -45,4 +67,5 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
     app.include_router(v2_router)
     app.include_router(root_video_router)
     app.include_router(files.router)
+    pages.install(app)
     return app

@@ -53,16 +53,16 @@ async def get_trace_id(
     state: StateDep,
     _caller: CallerDep,
     ai_trace_id: Annotated[
-        str | None,
+        str,
         Header(
             alias=TRACE_HEADER,
             description="A new UUID per request; re-sending one replays the first answer.",
         ),
-    ] = None,
+    ] = "",
 ) -> str:
     """The request's trace id, checked after the API key (async, so that a generated id reaches
     the request's log context)."""
-    raw = (ai_trace_id or "").strip()
+    raw = ai_trace_id.strip()
     if not raw:
         if not state.settings.trace_id_optional:
             raise MissingParameterError("Ai-trace-id header is required (a new UUID per request)")

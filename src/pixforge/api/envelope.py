@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from pixforge.domain.errors import (
     BindingError,
@@ -92,6 +93,23 @@ def from_pydantic(error: ValidationError) -> PixforgeError:
     return from_validation_errors(error.errors(include_url=False))
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path, for a 405's `Allow` (Starlette names only
+    the first route that matched the path, and GET and HEAD of /files are two routes)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
 def install_exception_handlers(app: FastAPI) -> None:
     async def on_pixforge_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, PixforgeError)
@@ -107,9 +125,9 @@ def install_exception_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         wrapped: PixforgeError
-        # Starlette puts `Allow` on its 405s; HTTP requires it there.
-        headers = {k: v for k, v in (error.headers or {}).items() if k.lower() == "allow"}
+        headers: dict[str, str] = {}
         if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or (error.headers or {}).get("Allow", "")
             wrapped = UnknownEndpointError(
                 f"method {request.method} is not allowed on {request.url.path}", 405
             )

@@ -14,6 +14,7 @@ from starlette.requests import ClientDisconnect
 
 from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
 from pixforge.api.envelope import success
+from pixforge.api.openapi import envelope_responses, upload_request_body
 from pixforge.api.v2.schemas.media import ImageUploadResponse, MediaUploadResponse
 from pixforge.domain.errors import (
     BindingError,
@@ -24,7 +25,7 @@ from pixforge.domain.errors import (
 from pixforge.services.idempotency import load_json
 from pixforge.services.uploads import ImageUpload
 
-router = APIRouter()
+router = APIRouter(tags=["uploads"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,13 @@ async def media_input(request: Request, _trace_id: TraceIdDep) -> UploadInput:
     return await _read_upload(request, "file", "file_url")
 
 
-@router.post("/image/upload")
+@router.post(
+    "/image/upload",
+    summary="Upload an image (PNG, JPEG or WebP)",
+    response_model=None,
+    responses=envelope_responses(ImageUploadResponse),
+    openapi_extra=upload_request_body("image", "image_url", "image"),
+)
 async def upload_image(
     state: StateDep,
     caller: CallerDep,
@@ -116,7 +123,13 @@ async def upload_image(
     return success(ImageUploadResponse(img_id=stored.upload_id, img_url=stored.url).model_dump())
 
 
-@router.post("/media/upload")
+@router.post(
+    "/media/upload",
+    summary="Upload a video or audio file",
+    response_model=None,
+    responses=envelope_responses(MediaUploadResponse),
+    openapi_extra=upload_request_body("file", "file_url", "video or audio"),
+)
 async def upload_media(
     state: StateDep,
     caller: CallerDep,

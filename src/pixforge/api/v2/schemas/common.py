@@ -1,13 +1,15 @@
-"""Wire pieces shared by every resource: the request base (NUL-free text), id fields, envelopes."""
+"""Wire pieces shared by every resource: request bases (NUL-free text), id fields, envelopes."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from pixforge.domain.errors import BindingError
+from pixforge.domain.spec import GenerationSpec
 
 # Ids are stored as signed 64-bit integers; anything larger cannot name a row (and overflows the
 # database drivers), so it is refused at the wire.
@@ -64,3 +66,10 @@ class ErrorEnvelope(BaseModel):
     ErrCode: int = Field(description="PixVerse error code, e.g. 400017", examples=[400017])
     ErrMsg: str = Field(examples=["duration: 6 is not allowed for v4.5 at 360p"])
     Resp: None = None
+
+
+class SpecRequest(WireRequest):
+    """A generate request: it converts itself inward to the normalized GenerationSpec."""
+
+    @abstractmethod
+    def to_spec(self) -> GenerationSpec: ...

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 from pydantic import BaseModel
 
-from pixforge.api.v2.schemas.common import WireId, WireRequest
+from pixforge.api.v2.schemas.common import SpecRequest, WireId, WireRequest
 from pixforge.api.v2.schemas.video import TextId, _GenerateRequest
 from pixforge.domain.errors import MissingParameterError
 from pixforge.domain.spec import GenerationSpec, Mode
 
 
-class _SourceFields(WireRequest):
+class _SourceFields(SpecRequest):
     source_video_id: WireId | None = None
     video_media_id: WireId | None = None
     seed: int | None = None
@@ -161,7 +161,7 @@ class Keyframe(WireRequest):
     prompt: str | None = None
 
 
-class MultiTransitionRequest(WireRequest):
+class MultiTransitionRequest(SpecRequest):
     multi_transition: list[Keyframe] | None = None
     model: str | None = None
     quality: str | None = None

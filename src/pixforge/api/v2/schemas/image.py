@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from pixforge.api.v2.schemas.common import WireId, WireRequest
+from pixforge.api.v2.schemas.common import SpecRequest, WireId
 from pixforge.api.v2.schemas.video import TextId, iso_time
 from pixforge.domain.spec import GenerationSpec, Mode
 from pixforge.services.generations import GenerationView
 
 
-class ImageTemplateRequest(WireRequest):
+class ImageTemplateRequest(SpecRequest):
     template_id: WireId | None = None
     # Integers; one third-party client sends digit strings, which are accepted too.
     img_ids: list[WireId] | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator
 
-from pixforge.api.v2.schemas.common import WireId, WireRequest
+from pixforge.api.v2.schemas.common import SpecRequest, WireId
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.domain.spec import GenerationSpec, Mode
 from pixforge.services.generations import GenerationView
@@ -23,7 +23,7 @@ def _text_id(value: object) -> object:
 TextId = Annotated[str | None, BeforeValidator(_text_id)]
 
 
-class _GenerateRequest(WireRequest):
+class _GenerateRequest(SpecRequest):
     """Fields shared by every generate call; unknown fields are ignored as PixVerse does."""
 
     model: str
