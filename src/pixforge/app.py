@@ -12,7 +12,7 @@ from pixforge import __version__
 from pixforge.api import files, pages
 from pixforge.api.envelope import install_exception_handlers
 from pixforge.api.middleware import RequestMiddleware
-from pixforge.api.openapi import build_openapi
+from pixforge.api.openapi import API_DESCRIPTION, build_openapi
 from pixforge.api.v2.router import router as v2_router
 from pixforge.api.v2.video import root_router as root_video_router
 from pixforge.config import Settings
@@ -49,13 +49,10 @@ def create_app(settings: Settings, state: AppState | None = None) -> FastAPI:
         title="pixforge",
         version=__version__,
         summary="PixVerse-compatible video generation API",
-        description=(
-            "Every `/openapi/v2` call needs the `API-KEY` header and a new UUID in `Ai-trace-id`"
-            " (re-sending a trace id replays the first answer). Answers are"
-            " `{ErrCode, ErrMsg, Resp}`: ErrCode 0 with the answer in `Resp`, or a PixVerse"
-            " error code with `Resp` null, on HTTP 200."
-        ),
+        description=API_DESCRIPTION,
         lifespan=lifespan,
+        # Operation ids are the route names (unique; FastAPI warns on a duplicate).
+        generate_unique_id_function=lambda route: route.name,
         docs_url=None,
         redoc_url=None,
     )

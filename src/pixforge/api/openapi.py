@@ -21,6 +21,13 @@ from pixforge.api.v2.schemas.common import Envelope, ErrorEnvelope
 
 SCHEMA_REF = "#/components/schemas/{model}"
 
+API_DESCRIPTION = (
+    "Every `/openapi/v2` call needs the `API-KEY` header and a new UUID in `Ai-trace-id`"
+    " (re-sending a trace id replays the first answer). Answers are `{ErrCode, ErrMsg, Resp}`:"
+    " ErrCode 0 with the answer in `Resp`, or a PixVerse error code with `Resp` null, on HTTP"
+    " 200."
+)
+
 # What every API route may answer besides its own success (all in the envelope).
 _ERROR_ANSWERS = (
     "An error in the envelope: HTTP 404 unknown path, 405 wrong method (with Allow), "

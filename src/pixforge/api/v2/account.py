@@ -16,6 +16,7 @@ router = APIRouter(tags=["account"])
 
 @router.get(
     "/account/balance",
+    name="account_balance",
     summary="Credit balance",
     response_model=None,
     responses=envelope_responses(BalanceResponse),

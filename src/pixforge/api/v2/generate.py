@@ -11,6 +11,7 @@ closure per table row, and FastAPI must see the row's dependency as a real objec
 string it would look up in the module's globals.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
@@ -97,7 +98,7 @@ def answer(kind: Answer, state: AppState, caller: Caller, generation_id: int) ->
     return ImageIdResponse(image_id=generation_id, credit=credits, credits=credits)
 
 
-def _endpoint(route: GenerateRoute) -> Any:
+def _endpoint(route: GenerateRoute) -> Callable[..., dict[str, Any]]:
     body_dep = json_body(route.request)
 
     def generate(

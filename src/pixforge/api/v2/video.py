@@ -22,6 +22,7 @@ VideoIdPath = Annotated[str, Path(description="A video id (an integer)", example
 
 @router.get(
     "/video/result/{video_id}",
+    name="video_result",
     summary="Status and result of a video",
     response_model=None,
     responses=envelope_responses(VideoResultResponse),
@@ -49,11 +50,11 @@ _CREDITS_ROUTE: dict[str, Any] = {
     "response_model": None,
     "responses": envelope_responses(VideoCreditsResponse),
 }
-router.add_api_route("/video/credits/{video_id}", credits, **_CREDITS_ROUTE)
+router.add_api_route("/video/credits/{video_id}", credits, name="video_credits", **_CREDITS_ROUTE)
 
 # PixVerse's MCP package 0.2.2 requests the credits at the origin root, without /openapi/v2
 # (its client joins "/video/credits/{id}" to the bare base URL): served there too.
 root_router = APIRouter(tags=["results"])
 root_router.add_api_route(
-    "/video/credits/{video_id}", credits, name="credits_at_root", **_CREDITS_ROUTE
+    "/video/credits/{video_id}", credits, name="video_credits_at_root", **_CREDITS_ROUTE
 )
