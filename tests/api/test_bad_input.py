@@ -290,18 +290,36 @@ def test_405_carries_allow(shared: Api, method: str, path: str, allowed: str) ->
     assert _envelope(response)["ErrCode"] == 400017
 
 
+@pytest.mark.parametrize(
+    ("path", "content_type", "partial_body"),
+    [
+        ("video/text/generate", "application/json", b'{"model": "v4.5", "prompt": "a fo'),
+        (
+            "image/upload",
+            "multipart/form-data; boundary=zz",
+            b"--zz\r\nContent-Disposition: form-data; "
+            b'name="image"; filename="a.png"\r\n\r\n\x89PNG',
+        ),
+    ],
+    ids=["json", "multipart"],
+)
 def test_client_hanging_up_mid_body_is_not_a_server_error(
-    server: RunningServer, account: Account, caplog: pytest.LogCaptureFixture
+    server: RunningServer,
+    account: Account,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    content_type: str,
+    partial_body: bytes,
 ) -> None:
-    path = f"{V2}/video/text/generate"
+    path = f"{V2}/{path}"
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAPI-KEY: {account.api_key}\r\n"
-        f"Ai-trace-id: {uuid.uuid4()}\r\nContent-Type: application/json\r\n"
+        f"Ai-trace-id: {uuid.uuid4()}\r\nContent-Type: {content_type}\r\n"
         "Content-Length: 5000\r\n\r\n"
     )
     with caplog.at_level(logging.INFO, logger="pixforge"):
         with socket.create_connection(("127.0.0.1", server.settings.port)) as sock:
-            sock.sendall(head.encode() + b'{"model": "v4.5", "prompt": "a fo')
+            sock.sendall(head.encode() + partial_body)
             time.sleep(0.3)  # let the server start reading the body
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -316,3 +334,4 @@ def test_client_hanging_up_mid_body_is_not_a_server_error(
     metrics = httpx.get(f"{server.base_url}/metrics").text
     assert 'err_code="499"' in metrics
     assert 'err_code="500100"' not in metrics and 'err_code="500"' not in metrics
+    assert 'err_code="400013"' not in metrics, "a hang-up is not a malformed body"
