@@ -70,6 +70,20 @@ def test_deeply_nested_json_is_refused_naming_the_body(shared: Api, raw: str) ->
     assert upload["ErrCode"] == 400013 and "request body" in upload["ErrMsg"], upload
 
 
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("image/upload", b'{"image_url": "http://\\ud800.example/a.png"}'),
+        ("media/upload", b'{"file_url": "http://x.example/\\udfff"}'),
+        ("video/text/generate", b'{"model": "v4.5", "prompt": "a \\ud800 fox"}'),
+        ("video/mask/selection", b'{"\\ud800": 1}'),
+    ],
+)
+def test_lone_surrogates_are_not_json(shared: Api, path: str, raw: bytes) -> None:
+    body = _envelope(_raw_post(shared, f"{V2}/{path}", raw, "application/json"))
+    assert body["ErrCode"] == 400013 and "request body" in body["ErrMsg"], body
+
+
 def test_deeply_nested_paging_body_is_ignored(shared: Api) -> None:
     response = shared.http.request(
         "GET",

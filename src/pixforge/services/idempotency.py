@@ -24,36 +24,46 @@ def _too_deep() -> JsonTooDeepError:
     return JsonTooDeepError(f"request body: JSON nested deeper than {MAX_JSON_DEPTH} levels")
 
 
-def json_depth(value: object) -> int:
-    """How deeply arrays and objects nest in a parsed JSON value (iterative: no recursion)."""
-    deepest = 0
+def _check_parsed(value: object) -> None:
+    """Refuse what json.loads lets through but nothing downstream can hold: nesting deeper than
+    MAX_JSON_DEPTH, and lone surrogates (`"\\ud800"`), which cannot be encoded as UTF-8 (the
+    pydantic parser refuses both too). Iterative, so depth costs no recursion."""
     pending: list[tuple[object, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_text(item)
+            continue
         if isinstance(item, dict):
+            for key in item:
+                _check_text(key)
             children: list[object] = list(item.values())
         elif isinstance(item, list):
             children = item
         else:
             continue
-        deepest = max(deepest, depth)
         if depth > MAX_JSON_DEPTH:
-            break
+            raise _too_deep()
         pending.extend((child, depth + 1) for child in children)
-    return deepest
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BindingError("request body is not valid JSON (a lone surrogate escape)") from error
 
 
 def load_json(body: bytes) -> Any:
-    """A JSON body parsed; BindingError (400013) naming the body when it is not JSON or nests
-    deeper than MAX_JSON_DEPTH."""
+    """A JSON body parsed; BindingError (400013) naming the body when it is not JSON, nests
+    deeper than MAX_JSON_DEPTH or holds a lone surrogate."""
     try:
         value = json.loads(body)
     except RecursionError as error:
         raise _too_deep() from error
     except ValueError as error:  # UnicodeDecodeError is a ValueError too
         raise BindingError("request body is not valid JSON") from error
-    if json_depth(value) > MAX_JSON_DEPTH:
-        raise _too_deep()
+    _check_parsed(value)
     return value
 
 
