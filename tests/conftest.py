@@ -20,9 +20,12 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServer]:
-    """The app in-process; tests marked `render` get real pictures, the others drafts."""
+    """The app in-process; tests marked `render` get real pictures, the others drafts; tests
+    marked `socket` get it on a real loopback socket (uvicorn)."""
     render = request.node.get_closest_marker("render") is not None
-    with running_server(make_settings(tmp_path / "data", render=render)) as running:
+    socket = request.node.get_closest_marker("socket") is not None
+    settings = make_settings(tmp_path / "data", render=render)
+    with running_server(settings, socket=socket) as running:
         yield running
 
 

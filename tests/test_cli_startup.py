@@ -34,7 +34,7 @@ HEAVY = (
     "mcp",
     "rich.progress",
     "pixforge.sdk",
-    "pixforge.state",
+    "pixforge.containers",
     "pixforge.app",
 )
 

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from pixforge import __version__
-from pixforge.api import files
+from pixforge.api import files, pages
 from pixforge.api.envelope import install_exception_handlers
 from pixforge.api.middleware import RequestMiddleware
+from pixforge.api.openapi import API_DESCRIPTION, build_openapi
 from pixforge.api.v2.router import router as v2_router
+from pixforge.api.v2.video import root_router as root_video_router
 from pixforge.config import Settings
 from pixforge.containers.api import ApiContainer
+
+
+class PixforgeAPI(FastAPI):
+    """FastAPI with pixforge's OpenAPI document (api/openapi.py says what it adds)."""
+
+    def __init__(self, *, trace_id_required: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.trace_id_required = trace_id_required
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = build_openapi(self, trace_id_required=self.trace_id_required)
+        return self.openapi_schema
 
 
 def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI:
@@ -32,12 +48,16 @@ def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI
         finally:
             app_state.stop()
 
-    app = FastAPI(
+    app = PixforgeAPI(
+        trace_id_required=not settings.trace_id_optional,
         title="pixforge",
         version=__version__,
         summary="PixVerse-compatible video generation API",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        # Operation ids are the route names (unique; FastAPI warns on a duplicate).
+        generate_unique_id_function=lambda route: route.name,
+        docs_url=None,
         redoc_url=None,
     )
     app.state.pixforge = app_state
@@ -46,5 +66,7 @@ def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI
         RequestMiddleware, metrics=app_state.metrics, max_body_bytes=settings.max_request_bytes
     )
     app.include_router(v2_router)
+    app.include_router(root_video_router)
     app.include_router(files.router)
+    pages.install(app)
     return app

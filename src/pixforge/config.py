@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(default=30.0, gt=0)
     body_min_bytes_per_s: int = Field(default=16 * 1024, gt=0)
     auto_migrate: bool = True
+    # Accept requests without Ai-trace-id (a fresh UUID is generated and echoed) for gateways
+    # that never send one; PixVerse requires it, so by default its absence is 400011.
+    trace_id_optional: bool = False
 
     # -- accounts and credits
     dev_api_key: str | None = None

@@ -40,7 +40,7 @@ def test_rejections(api: Api, bases: dict[str, dict[str, Any]], case: Case) -> N
     body = api.post(case.path, body_for(case, _base_for(case, bases)))
     assert body["ErrCode"] == case.err_code, body
     assert case.field in body["ErrMsg"], body
-    assert body["Resp"] == {}
+    assert body["Resp"] is None
     assert api.balance() == before, "a rejected request must not charge"
 
 

@@ -27,7 +27,7 @@ def test_unknown_routes_answer_in_the_envelope(
     response = api.http.request(method, path, headers=api.headers())
     assert response.status_code == status
     body = response.json()
-    assert body["ErrCode"] == 400017 and body["Resp"] == {} and body["ErrMsg"]
+    assert body["ErrCode"] == 400017 and body["Resp"] is None and body["ErrMsg"]
 
 
 @pytest.mark.parametrize("video_id", ["abc", "-5", "1.5", "99999999999999999999999"])

@@ -15,7 +15,7 @@ def test_accounts_are_isolated(server: RunningServer) -> None:
     alice.wait(video_id)
 
     peek = bob.get(f"/openapi/v2/video/result/{video_id}")
-    assert peek["ErrCode"] == 400017 and peek["Resp"] == {}
+    assert peek["ErrCode"] == 400017 and peek["Resp"] is None
     unknown = bob.get("/openapi/v2/video/result/4503599627370497")
     assert peek["ErrMsg"].replace(str(video_id), "X") == unknown["ErrMsg"].replace(
         "4503599627370497", "X"

@@ -9,7 +9,9 @@ uvicorn on a free port for the few tests that need real sockets.
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -27,6 +29,7 @@ from pixforge.app import create_app
 from pixforge.config import Settings
 from pixforge.containers.api import ApiContainer
 from pixforge.containers.server import build_server
+from pixforge.store.db import Database
 
 
 def free_port() -> int:
@@ -168,9 +171,31 @@ class RunningServer:
         return Api(self.base_url, account.api_key if account else None, self.http)
 
 
+_MIGRATED: list[Path] = []
+
+
+def _fresh_database(settings: Settings) -> None:
+    """A new SQLite file starts as a copy of one migrated once per test session (the server's
+    own migrate then finds it at head): saves a migration per test."""
+    if settings.database_url is not None:
+        return
+    target = settings.data_dir / "pixforge.db"
+    if target.exists():
+        return
+    if not _MIGRATED:
+        folder = Path(tempfile.mkdtemp(prefix="pixforge-schema-"))
+        database = Database(f"sqlite:///{folder / 'pixforge.db'}")
+        database.migrate()
+        database.dispose()
+        _MIGRATED.append(folder / "pixforge.db")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_MIGRATED[0], target)
+
+
 @contextmanager
 def running_server(settings: Settings, *, socket: bool = False) -> Iterator[RunningServer]:
     """The app with its lifespan (workers started, stopped at the end)."""
+    _fresh_database(settings)
     state = build_server(settings)
     app = create_app(settings, state)
     if not socket:

@@ -6,16 +6,29 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
 from pixforge.api.envelope import from_pydantic
 from pixforge.containers.api import ApiContainer
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
+from pixforge.logs import trace_id_var
 from pixforge.services.accounts import Caller
 from pixforge.services.idempotency import request_hash
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+TRACE_HEADER = "Ai-trace-id"
+
+# auto_error=False: a missing key is answered by AccountService (ErrCode 10001), not by FastAPI.
+# Declared through Security so that the OpenAPI document carries the apiKey scheme.
+API_KEY_SCHEME = APIKeyHeader(
+    name="API-KEY",
+    scheme_name="ApiKey",
+    description="Your API key (PixVerse `API-KEY` header).",
+    auto_error=False,
+)
 
 
 def get_state(request: Request) -> ApiContainer:
@@ -26,8 +39,8 @@ def get_state(request: Request) -> ApiContainer:
 StateDep = Annotated[ApiContainer, Depends(get_state)]
 
 
-def get_caller(request: Request, state: StateDep) -> Caller:
-    caller = state.accounts.authenticate(request.headers.get("api-key"))
+def get_caller(state: StateDep, api_key: Annotated[str | None, Security(API_KEY_SCHEME)]) -> Caller:
+    caller = state.accounts.authenticate(api_key)
     state.rate_limiter.check(caller.api_key_id)
     return caller
 
@@ -35,10 +48,29 @@ def get_caller(request: Request, state: StateDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_trace_id(request: Request, _caller: CallerDep) -> str:
-    raw = request.headers.get("ai-trace-id", "").strip()
+async def get_trace_id(
+    request: Request,
+    state: StateDep,
+    _caller: CallerDep,
+    ai_trace_id: Annotated[
+        str,
+        Header(
+            alias=TRACE_HEADER,
+            description="A new UUID per request; re-sending one replays the first answer.",
+        ),
+    ] = "",
+) -> str:
+    """The request's trace id, checked after the API key (async, so that a generated id reaches
+    the request's log context)."""
+    raw = ai_trace_id.strip()
     if not raw:
-        raise MissingParameterError("Ai-trace-id header is required (a new UUID per request)")
+        if not state.settings.trace_id_optional:
+            raise MissingParameterError("Ai-trace-id header is required (a new UUID per request)")
+        generated = str(uuid.uuid4())
+        # The middleware echoes it in the answer's Ai-trace-id header.
+        request.state.trace_id = generated
+        trace_id_var.set(generated)
+        return generated
     try:
         return str(uuid.UUID(raw))
     except ValueError as error:

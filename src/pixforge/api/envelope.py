@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from pixforge.domain.errors import (
     BindingError,
@@ -52,11 +53,13 @@ def success(resp: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
 
 
 def error_body(error: PixforgeError) -> dict[str, Any]:
-    return {"ErrCode": error.err_code, "ErrMsg": error.message, "Resp": {}}
+    """An error answer: `Resp` is null, because ComfyUI's PixVerse client shows `ErrMsg` only
+    when `Resp` is null or absent (docs/spec-notes.md, Transport)."""
+    return {"ErrCode": error.err_code, "ErrMsg": error.message, "Resp": None}
 
 
-def error_response(error: PixforgeError) -> JSONResponse:
-    headers = {}
+def error_response(error: PixforgeError, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    headers = dict(headers or {})
     if isinstance(error, RateLimitError):
         headers["Retry-After"] = str(max(1, round(error.retry_after_s + 0.5)))
     return JSONResponse(error_body(error), status_code=error.http_status, headers=headers)
@@ -90,6 +93,23 @@ def from_pydantic(error: ValidationError) -> PixforgeError:
     return from_validation_errors(error.errors(include_url=False))
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path, for a 405's `Allow` (Starlette names only
+    the first route that matched the path, and GET and HEAD of /files are two routes)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
 def install_exception_handlers(app: FastAPI) -> None:
     async def on_pixforge_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, PixforgeError)
@@ -105,7 +125,9 @@ def install_exception_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         wrapped: PixforgeError
+        headers: dict[str, str] = {}
         if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or (error.headers or {}).get("Allow", "")
             wrapped = UnknownEndpointError(
                 f"method {request.method} is not allowed on {request.url.path}", 405
             )
@@ -117,7 +139,7 @@ def install_exception_handlers(app: FastAPI) -> None:
             wrapped = InvalidParameterError(str(error.detail))
             wrapped.http_status = error.status_code
         request.state.err_code = wrapped.err_code
-        return error_response(wrapped)
+        return error_response(wrapped, headers)
 
     app.add_exception_handler(PixforgeError, on_pixforge_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -12,14 +12,23 @@ from fastapi.responses import StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pixforge.api.deps import StateDep
+from pixforge.api.v2.schemas.common import ErrorEnvelope
 from pixforge.domain.errors import UnknownEndpointError
 
-router = APIRouter()
+router = APIRouter(tags=["files and health"])
+
+_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file (video/mp4, image/jpeg, …); HTTP Range requests are answered 206",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    404: {"model": ErrorEnvelope, "description": "No such file"},
+}
 
 
-@router.api_route("/files/{token}/{name}", methods=["GET", "HEAD"])
-async def download(request: Request, state: StateDep, token: str, name: str) -> Response:
-    row = await run_in_threadpool(state.uploads.stored_file, token)
+async def _download(request: Request, state: StateDep, token: str, name: str) -> Response:
+    # A NUL cannot be in a token, and PostgreSQL refuses it in a text comparison.
+    row = None if "\x00" in token else await run_in_threadpool(state.uploads.stored_file, token)
     size = await run_in_threadpool(state.blobs.size, row.storage_key) if row else None
     if row is None or size is None:
         raise UnknownEndpointError("file not found", 404)
@@ -73,12 +82,38 @@ def _disposition(name: str) -> str:
     return f'inline; filename="{name}"' if quoted == name else f"inline; filename*=utf-8''{quoted}"
 
 
-@router.get("/healthz")
+# GET and HEAD are two routes so that each has its own OpenAPI operation id.
+router.add_api_route(
+    "/files/{token}/{name}",
+    _download,
+    methods=["GET"],
+    name="download",
+    summary="Download a stored file (uploads, results, covers)",
+    response_class=StreamingResponse,
+    responses=_DOWNLOAD_RESPONSES,
+)
+router.add_api_route(
+    "/files/{token}/{name}",
+    _download,
+    methods=["HEAD"],
+    name="download_head",
+    summary="Size and type of a stored file",
+    response_class=StreamingResponse,
+    responses=_DOWNLOAD_RESPONSES,
+)
+
+
+@router.get("/healthz", summary="Liveness and queue depth")
 def healthz(state: StateDep) -> dict[str, Any]:
     queued, running = state.generations.queue_depth()
     return {"status": "ok", "queued": queued, "running": running}
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
 def metrics(state: StateDep) -> Response:
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -16,6 +16,11 @@ from pixforge.metrics import Metrics
 
 log = logging.getLogger("pixforge.access")
 
+# Recorded for a client that went away before its answer (nginx's "client closed request").
+CLIENT_CLOSED_STATUS = 499
+# Longest Ai-trace-id echoed back (a UUID has 36 characters).
+MAX_ECHOED_TRACE_ID = 64
+
 
 class BodyTooLargeError(InvalidParameterError):
     http_status = 413
@@ -32,7 +37,8 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        token = trace_id_var.set(headers.get("ai-trace-id", "")[:64])
+        sent_trace_id = headers.get("ai-trace-id", "").strip()
+        token = trace_id_var.set(sent_trace_id[:MAX_ECHOED_TRACE_ID])
         started = time.perf_counter()
         state: dict[str, Any] = {"status": 500, "started": False}
         scope.setdefault("state", {})
@@ -41,19 +47,28 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
                 state["started"] = True
+                # Echo the trace id (the one sent, or the one generated when it is optional).
+                echoed = sent_trace_id or scope["state"].get("trace_id", "")
+                if echoed and len(echoed) <= MAX_ECHOED_TRACE_ID:
+                    message = {
+                        **message,
+                        "headers": [
+                            *message.get("headers", []),
+                            (b"ai-trace-id", echoed.encode("latin-1")),
+                        ],
+                    }
             await send(message)
 
         try:
             declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_body_bytes:
+            if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
                 await self._reply(scope, send_wrapper, self._too_large(int(declared)))
             else:
                 await self.app(scope, self._bounded(receive), send_wrapper)
         except ClientDisconnect:
-            # The client left (or was cut off as too slow) before its body was read: nobody
-            # to answer and nothing broken here, so no error and no traceback.
-            state["status"] = 499
-            log.info("client gone before its request was read", extra={"path": scope.get("path")})
+            # The client hung up while sending its body: nothing to answer, and not our fault.
+            state["status"] = CLIENT_CLOSED_STATUS
+            scope["state"]["err_code"] = CLIENT_CLOSED_STATUS
         except Exception as error:
             log.error("unhandled error", exc_info=error, extra={"path": scope.get("path")})
             if not state["started"]:
@@ -96,8 +111,8 @@ class RequestMiddleware:
         route = scope.get("route")
         path = getattr(route, "path", None) or "unmatched"
         method = scope.get("method", "")
-        err_code = str(scope["state"].get("err_code", 0 if status < 400 else status))
-        self.metrics.requests.labels(path, method, err_code).inc()
+        err_code = int(scope["state"].get("err_code", 0 if status < 400 else status))
+        self.metrics.requests.labels(path, method, str(err_code)).inc()
         self.metrics.request_duration_s.labels(path, method).observe(elapsed_s)
         log.info(
             "request",
@@ -105,8 +120,8 @@ class RequestMiddleware:
                 "method": method,
                 "path": scope.get("path"),
                 "status": status,
-                "err_code": int(err_code) if err_code.isdigit() else err_code,
+                "err_code": err_code,
                 "duration_ms": round(elapsed_s * 1000, 1),
-                "trace_id": trace_id_var.get(),
+                "trace_id": trace_id_var.get() or scope["state"].get("trace_id", ""),
             },
         )

@@ -64,7 +64,8 @@ def parse_positive(field: str, raw: str | None, *, default: int | None = None) -
             raise MissingParameterError(f"{field} is required")
         return default
     text = raw.strip()
-    if not text.isdigit() or len(text) > 9:
+    # ASCII only: str.isdigit() also accepts "²" and other digits that int() refuses.
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise BindingError(f"{field}: {raw[:20]!r} is not a positive integer")
     value = int(text)
     if value < 1:

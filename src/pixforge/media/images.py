@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,21 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+# What Pillow's decoders raise on damaged or truncated files besides OSError (its plugins parse
+# headers with struct and slicing, so hostile bytes surface as any of these).
+_DECODE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    struct.error,
+)
+_DECODE_OR_BOMB: tuple[type[Exception], ...] = (*_DECODE_ERRORS, Image.DecompressionBombError)
 
 
 class ImageRejectedError(Exception):
@@ -59,6 +75,11 @@ def inspect_image(data: bytes, limits: ImageLimits) -> ImageInfo:
             ) from error
         except Image.DecompressionBombError as error:
             raise ImageRejectedError("too_large", f"image: {error}") from error
+        except _DECODE_ERRORS as error:
+            # A known format whose header is cut short (a JPEG or WebP signature without data).
+            raise ImageRejectedError(
+                "unreadable", f"image: could not read the file ({error})"
+            ) from error
         with image:
             return _check_and_decode(image, limits)
 
@@ -87,7 +108,7 @@ def _check_and_decode(image: Image.Image, limits: ImageLimits) -> ImageInfo:
     try:
         image.load()
         upright = ImageOps.exif_transpose(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except _DECODE_OR_BOMB as error:
         raise ImageRejectedError(
             "unreadable", f"image: could not decode the pixels ({error})"
         ) from error

@@ -8,12 +8,19 @@ from fastapi import APIRouter
 
 from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
 from pixforge.api.envelope import success
+from pixforge.api.openapi import envelope_responses
 from pixforge.api.v2.schemas.account import BalanceResponse
 
-router = APIRouter()
+router = APIRouter(tags=["account"])
 
 
-@router.get("/account/balance")
+@router.get(
+    "/account/balance",
+    name="account_balance",
+    summary="Credit balance",
+    response_model=None,
+    responses=envelope_responses(BalanceResponse),
+)
 def balance(state: StateDep, caller: CallerDep, _trace_id: TraceIdDep) -> dict[str, Any]:
     balance = state.accounts.balance(caller.account_id)
     return success(BalanceResponse.from_balance(balance).model_dump())

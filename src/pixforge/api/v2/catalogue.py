@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
 from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
 from pixforge.api.envelope import success
+from pixforge.api.openapi import envelope_responses, query_parameters
 from pixforge.api.v2.schemas.catalogue import (
     RestyleItem,
     RestyleListResponse,
     SpeakerListResponse,
     TemplateListResponse,
 )
+from pixforge.domain.errors import BindingError
+from pixforge.services.idempotency import load_json
 
-router = APIRouter()
+router = APIRouter(tags=["catalogues"])
 
 
 async def _paging(request: Request) -> dict[str, str]:
@@ -26,8 +28,8 @@ async def _paging(request: Request) -> dict[str, str]:
     raw = await request.body()
     if raw.strip():
         try:
-            parsed = json.loads(raw)
-        except ValueError:
+            parsed = load_json(raw)
+        except BindingError:  # not JSON (or absurdly nested): the body is not paging then
             parsed = None
         if isinstance(parsed, dict):
             for key in ("page_num", "page_size"):
@@ -38,8 +40,20 @@ async def _paging(request: Request) -> dict[str, str]:
 
 PagingDep = Annotated[dict[str, str], Depends(_paging)]
 
+# Read by the routes themselves (digit strings, 400013 otherwise), so declared for the docs only.
+_PAGING = query_parameters(
+    ("page_num", {"type": "integer", "minimum": 1}, "Page, from 1 (default 1)"),
+    ("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page (30)"),
+)
 
-@router.get("/video/lip_sync/tts_list")
+
+@router.get(
+    "/video/lip_sync/tts_list",
+    summary="Lip-sync TTS speakers",
+    response_model=None,
+    responses=envelope_responses(SpeakerListResponse),
+    openapi_extra=_PAGING,
+)
 def tts_list(
     state: StateDep, _caller: CallerDep, _trace_id: TraceIdDep, paging: PagingDep
 ) -> dict[str, Any]:
@@ -47,7 +61,13 @@ def tts_list(
     return success(SpeakerListResponse.from_page(page).model_dump())
 
 
-@router.get("/video/restyle/list")
+@router.get(
+    "/video/restyle/list",
+    summary="Restyle looks",
+    response_model=None,
+    responses=envelope_responses(RestyleListResponse),
+    openapi_extra=_PAGING,
+)
 def restyle_list(
     state: StateDep, _caller: CallerDep, _trace_id: TraceIdDep, paging: PagingDep
 ) -> dict[str, Any]:
@@ -64,7 +84,17 @@ def restyle_list(
     return success(RestyleListResponse(total=page.total, data=items).model_dump())
 
 
-@router.get("/video/effects/templates/list")
+@router.get(
+    "/video/effects/templates/list",
+    summary="Effect templates",
+    response_model=None,
+    responses=envelope_responses(TemplateListResponse),
+    openapi_extra=query_parameters(
+        ("type", {"type": "integer", "enum": [1, 2]}, "1 video templates, 2 image templates"),
+        ("page", {"type": "integer", "minimum": 1}, "Page, from 1 (default 1)"),
+        ("pageSize", {"type": "integer", "enum": [10, 20, 50, 100]}, "Items per page (50)"),
+    ),
+)
 def templates_list(
     request: Request, state: StateDep, _caller: CallerDep, _trace_id: TraceIdDep
 ) -> dict[str, Any]:

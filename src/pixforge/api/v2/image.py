@@ -1,43 +1,31 @@
-"""Routes: image templates (POST /openapi/v2/image/template/generate) and their results."""
+"""Route: GET /openapi/v2/image/result/{id} (image/template/generate is in generate.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Path
 
-from pixforge.api.deps import CallerDep, FingerprintDep, StateDep, TraceIdDep, json_body
+from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
 from pixforge.api.envelope import success
-from pixforge.api.v2.schemas.image import (
-    ImageIdResponse,
-    ImageResultResponse,
-    ImageTemplateRequest,
+from pixforge.api.openapi import envelope_responses
+from pixforge.api.v2.schemas.common import path_id
+from pixforge.api.v2.schemas.image import ImageResultResponse
+
+router = APIRouter(tags=["results"])
+
+
+@router.get(
+    "/image/result/{image_id}",
+    summary="Status and result of an image template",
+    response_model=None,
+    responses=envelope_responses(ImageResultResponse),
 )
-from pixforge.domain.errors import BindingError
-
-router = APIRouter()
-
-TemplateBody = Annotated[ImageTemplateRequest, Depends(json_body(ImageTemplateRequest))]
-
-
-@router.post("/image/template/generate")
-def image_template(
+def image_result(
     state: StateDep,
     caller: CallerDep,
-    trace_id: TraceIdDep,
-    fingerprint: FingerprintDep,
-    body: TemplateBody,
+    _trace_id: TraceIdDep,
+    image_id: Annotated[str, Path(description="An image id (an integer)", examples=["1234"])],
 ) -> dict[str, Any]:
-    image_id = state.generations.submit(caller, trace_id, fingerprint, body.to_spec())
-    credits = state.generations.credits_of(caller, image_id)
-    return success(ImageIdResponse(image_id=image_id, credit=credits, credits=credits).model_dump())
-
-
-@router.get("/image/result/{image_id}")
-def image_result(
-    state: StateDep, caller: CallerDep, _trace_id: TraceIdDep, image_id: str
-) -> dict[str, Any]:
-    if not image_id.isdigit() or len(image_id) > 19:
-        raise BindingError(f"image_id: {image_id[:40]!r} is not an integer id")
-    view = state.generations.result(caller, int(image_id), image=True)
+    view = state.generations.result(caller, path_id("image_id", image_id), image=True)
     return success(ImageResultResponse.from_view(view).model_dump())

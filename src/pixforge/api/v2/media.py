@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
 from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
 from pixforge.api.envelope import success
+from pixforge.api.openapi import envelope_responses, upload_request_body
 from pixforge.api.v2.schemas.media import ImageUploadResponse, MediaUploadResponse
-from pixforge.domain.errors import BindingError, PixforgeError
+from pixforge.domain.errors import (
+    BindingError,
+    ImageUrlError,
+    InvalidParameterError,
+    PixforgeError,
+)
+from pixforge.services.idempotency import load_json
 from pixforge.services.uploads import ImageUpload
 
-router = APIRouter()
+router = APIRouter(tags=["uploads"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +44,7 @@ async def _read_upload(request: Request, file_field: str, url_field: str) -> Upl
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
             form = await request.form(max_files=4, max_fields=50)
-        except PixforgeError:
+        except (PixforgeError, ClientDisconnect):
             raise
         except Exception as error:  # the multipart parser raises several unrelated types
             raise BindingError(f"request body: malformed form data ({error})") from error
@@ -53,10 +61,7 @@ async def _read_upload(request: Request, file_field: str, url_field: str) -> Upl
         finally:
             await form.close()
     elif content_type == "application/json":
-        try:
-            body = json.loads(await request.body())
-        except ValueError as error:
-            raise BindingError("request body is not valid JSON") from error
+        body = load_json(await request.body())
         if not isinstance(body, dict):
             raise BindingError("request body must be a JSON object")
         raw = body.get(url_field)
@@ -67,10 +72,24 @@ async def _read_upload(request: Request, file_field: str, url_field: str) -> Upl
         raise BindingError(
             "request body must be multipart/form-data, application/x-www-form-urlencoded or JSON"
         )
+    if url:
+        _check_url_syntax(url_field, url)
     digest = hashlib.sha256(request.url.path.encode() + b"\x00")
     digest.update(hashlib.sha256(data).digest() if data is not None else b"-")
     digest.update((url or "").encode())
     return UploadInput(data=data, url=url, fingerprint=digest.hexdigest())
+
+
+def _check_url_syntax(field: str, url: str) -> None:
+    """Refuse a URL that cannot even be parsed (`http://[::1`), which the fetcher's parser
+    would raise on: image_url answers 500042 as PixVerse does, file_url 400017."""
+    try:
+        urlsplit(url)
+    except ValueError as error:
+        message = f"{field}: {url[:100]!r} is not a valid URL ({error})"
+        raise (
+            ImageUrlError(message) if field == "image_url" else InvalidParameterError(message)
+        ) from error
 
 
 async def image_input(request: Request, _trace_id: TraceIdDep) -> UploadInput:
@@ -81,7 +100,13 @@ async def media_input(request: Request, _trace_id: TraceIdDep) -> UploadInput:
     return await _read_upload(request, "file", "file_url")
 
 
-@router.post("/image/upload")
+@router.post(
+    "/image/upload",
+    summary="Upload an image (PNG, JPEG or WebP)",
+    response_model=None,
+    responses=envelope_responses(ImageUploadResponse),
+    openapi_extra=upload_request_body("image", "image_url", "image"),
+)
 async def upload_image(
     state: StateDep,
     caller: CallerDep,
@@ -98,7 +123,13 @@ async def upload_image(
     return success(ImageUploadResponse(img_id=stored.upload_id, img_url=stored.url).model_dump())
 
 
-@router.post("/media/upload")
+@router.post(
+    "/media/upload",
+    summary="Upload a video or audio file",
+    response_model=None,
+    responses=envelope_responses(MediaUploadResponse),
+    openapi_extra=upload_request_body("file", "file_url", "video or audio"),
+)
 async def upload_media(
     state: StateDep,
     caller: CallerDep,

@@ -10,6 +10,7 @@ the encoder one at a time, so memory stays flat whatever the duration.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -71,8 +72,12 @@ class PreviewEngine:
         audio = renderer.audio(scene)
         out = job.output
         step = max(1, out.frame_count // 20)
+        encoder_settings = self.config.encoder
+        if self.config.draft:
+            # Flat frames: x264's cheapest preset (bit-identical across runs too).
+            encoder_settings = replace(encoder_settings, preset="ultrafast")
         with VideoEncoder(
-            out_path, out.width, out.height, out.fps, self.config.encoder, audio=audio
+            out_path, out.width, out.height, out.fps, encoder_settings, audio=audio
         ) as encoder:
             if self.config.draft:
                 for index in range(out.frame_count):

@@ -3,8 +3,9 @@ multi-transition, swap); requests convert themselves inward with to_spec()."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from pixforge.api.v2.schemas.common import SpecRequest, WireId, WireRequest
 from pixforge.api.v2.schemas.video import TextId, _GenerateRequest, aspect
 from pixforge.domain.errors import MissingParameterError
 from pixforge.domain.spec import (
@@ -27,11 +28,9 @@ from pixforge.domain.spec import (
 from pixforge.domain.spec import Keyframe as KeyframeSpec
 
 
-class _SourceFields(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    source_video_id: int | None = None
-    video_media_id: int | None = None
+class _SourceFields(SpecRequest):
+    source_video_id: WireId | None = None
+    video_media_id: WireId | None = None
     seed: int | None = None
     webhook_id: TextId = None
 
@@ -60,8 +59,8 @@ def _image(img_id: int | None) -> ImageInput | None:
 
 
 class ExtendRequest(_GenerateRequest):
-    source_video_id: int | None = None
-    video_media_id: int | None = None
+    source_video_id: WireId | None = None
+    video_media_id: WireId | None = None
 
     def to_spec(self) -> GenerationSpec:
         source = VideoSource(self.source_video_id or None, self.video_media_id or None)
@@ -69,7 +68,7 @@ class ExtendRequest(_GenerateRequest):
 
 
 class LipSyncRequest(_SourceFields):
-    audio_media_id: int | None = None
+    audio_media_id: WireId | None = None
     lip_sync_tts_speaker_id: TextId = None
     lip_sync_tts_content: str | None = None
 
@@ -99,7 +98,7 @@ class SoundEffectRequest(_SourceFields):
 
 class RestyleRequest(_SourceFields):
     # An integer in PixVerse's schema, a string in one guide: digit strings are accepted.
-    restyle_id: int | None = None
+    restyle_id: WireId | None = None
     restyle_prompt: str | None = None
 
     def to_spec(self) -> GenerationSpec:
@@ -110,9 +109,9 @@ class RestyleRequest(_SourceFields):
 
 
 class SwapRequest(_SourceFields):
-    keyframe_id: int | None = None
+    keyframe_id: WireId | None = None
     mask_id: TextId = None
-    img_id: int | None = None
+    img_id: WireId | None = None
     quality: str | None = None
     original_sound_switch: bool | None = None
 
@@ -128,7 +127,7 @@ class SwapRequest(_SourceFields):
 
 
 class MimicRequest(_SourceFields):
-    img_id: int | None = None
+    img_id: WireId | None = None
     quality: str | None = None
 
     def to_spec(self) -> GenerationSpec:
@@ -136,19 +135,15 @@ class MimicRequest(_SourceFields):
         return self._edit_spec(Mode.MIMIC, payload, (self.quality or "").strip())
 
 
-class MaskSelectionRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    source_video_id: int | None = None
-    video_media_id: int | None = None
-    keyframe_id: int | None = None
+class MaskSelectionRequest(WireRequest):
+    source_video_id: WireId | None = None
+    video_media_id: WireId | None = None
+    keyframe_id: WireId | None = None
 
 
-class ImageReference(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ImageReference(WireRequest):
     type: str
-    img_id: int
+    img_id: WireId
     ref_name: str
 
 
@@ -172,17 +167,13 @@ class FusionRequest(_GenerateRequest):
         return self._spec(Mode.FUSION, payload)
 
 
-class Keyframe(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    img_id: int
+class Keyframe(WireRequest):
+    img_id: WireId
     duration: int | None = None
     prompt: str | None = None
 
 
-class MultiTransitionRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MultiTransitionRequest(SpecRequest):
     multi_transition: list[Keyframe] | None = None
     model: str | None = None
     quality: str | None = None

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from pixforge.api.v2.schemas.common import SpecRequest, WireId
 from pixforge.api.v2.schemas.video import TextId, iso_time
 from pixforge.domain.spec import GenerationSpec, ImageInput, ImageTemplateSpec, Mode
 from pixforge.services.generations import GenerationView
 
 
-class ImageTemplateRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    template_id: int | None = None
+class ImageTemplateRequest(SpecRequest):
+    template_id: WireId | None = None
     # Integers; one third-party client sends digit strings, which are accepted too.
-    img_ids: list[int] | None = None
+    img_ids: list[WireId] | None = None
     water_mark: bool | None = None
     webhook_id: TextId = None
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator
 
+from pixforge.api.v2.schemas.common import SpecRequest, WireId
 from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.domain.spec import (
     FeatureSpec,
@@ -31,10 +32,8 @@ def _text_id(value: object) -> object:
 TextId = Annotated[str | None, BeforeValidator(_text_id)]
 
 
-class _GenerateRequest(BaseModel):
+class _GenerateRequest(SpecRequest):
     """Fields shared by every generate call; unknown fields are ignored as PixVerse does."""
-
-    model_config = ConfigDict(extra="ignore")
 
     model: str
     prompt: str | None = None
@@ -45,7 +44,7 @@ class _GenerateRequest(BaseModel):
     seed: int | None = None
     style: str | None = None
     camera_movement: str | None = None
-    template_id: int | None = None
+    template_id: WireId | None = None
     water_mark: bool | None = None
     sound_effect_switch: bool | None = None
     sound_effect_content: str | None = None
@@ -97,8 +96,8 @@ class TextToVideoRequest(_GenerateRequest):
 
 
 class ImageToVideoRequest(_GenerateRequest):
-    img_id: int | None = None
-    img_ids: list[int] | None = None
+    img_id: WireId | None = None
+    img_ids: list[WireId] | None = None
 
     def to_spec(self) -> GenerationSpec:
         if self.img_id and self.img_ids:
@@ -115,8 +114,8 @@ class ImageToVideoRequest(_GenerateRequest):
 
 
 class TransitionRequest(_GenerateRequest):
-    first_frame_img: int
-    last_frame_img: int
+    first_frame_img: WireId
+    last_frame_img: WireId
 
     def to_spec(self) -> GenerationSpec:
         first = ImageInput(self.first_frame_img, "first_frame_img")

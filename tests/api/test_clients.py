@@ -1,0 +1,92 @@
+"""What real PixVerse clients need: Resp null on errors (ComfyUI), an optional Ai-trace-id for
+gateways, the trace id echoed, and GET video/credits/{id} (PixVerse MCP 0.2.2)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cases.generate import VALID_TEXT
+from tests.support.server import Api, RunningServer, make_settings, running_server
+
+V2 = "/openapi/v2"
+
+
+@pytest.fixture
+def queued_server(tmp_path: Path) -> Iterator[RunningServer]:
+    """A server without workers: generations stay queued, nothing is rendered."""
+    with running_server(make_settings(tmp_path / "d", workers=0)) as running:
+        yield running
+
+
+def test_errors_answer_resp_null(api: Api) -> None:
+    response = api.http.get(f"{V2}/video/result/4503599627370497", headers=api.headers())
+    assert response.json() == {
+        "ErrCode": 400017,
+        "ErrMsg": "video_id: couldn't find video 4503599627370497",
+        "Resp": None,
+    }
+    assert '"Resp":null' in response.text.replace(" ", "")
+    unknown = api.http.get("/nope", headers=api.headers())
+    assert unknown.status_code == 404 and unknown.json()["Resp"] is None
+
+
+def test_trace_id_is_echoed(api: Api) -> None:
+    trace_id = str(uuid.uuid4())
+    for response in (
+        api.http.get(f"{V2}/account/balance", headers=api.headers(trace_id)),
+        api.http.get(f"{V2}/video/result/1", headers=api.headers(trace_id)),
+        api.http.get("/nope", headers=api.headers(trace_id)),
+    ):
+        assert response.headers["ai-trace-id"] == trace_id
+
+
+def test_trace_id_stays_required_by_default(server: RunningServer, api: Api) -> None:
+    assert server.settings.trace_id_optional is False
+    response = api.http.get(f"{V2}/account/balance", headers={"API-KEY": str(api.api_key)})
+    assert response.json()["ErrCode"] == 400011 and "Ai-trace-id" in response.json()["ErrMsg"]
+    assert "ai-trace-id" not in response.headers
+
+
+def test_optional_trace_id_is_generated_and_echoed(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "d", workers=0, trace_id_optional=True)
+    with running_server(settings) as server:
+        api = server.api(server.create_account())
+        key_only = {"API-KEY": str(api.api_key)}
+        first = api.http.post(f"{V2}/video/text/generate", json=VALID_TEXT, headers=key_only)
+        second = api.http.post(f"{V2}/video/text/generate", json=VALID_TEXT, headers=key_only)
+        for response in (first, second):
+            assert response.json()["ErrCode"] == 0, response.text
+            assert uuid.UUID(response.headers["ai-trace-id"])
+        # Each request got its own id, so the second is a new generation, not a replay.
+        assert first.headers["ai-trace-id"] != second.headers["ai-trace-id"]
+        assert first.json()["Resp"]["video_id"] != second.json()["Resp"]["video_id"]
+        assert api.balance() == (100_000 - 2 * 45, 0)
+        # A trace id that is sent is still checked and used.
+        bad = api.http.get(f"{V2}/account/balance", headers={**key_only, "Ai-trace-id": "x"})
+        assert bad.json()["ErrCode"] == 400017
+        api.close()
+
+
+@pytest.mark.parametrize("prefix", [V2, ""])
+def test_video_credits(queued_server: RunningServer, prefix: str) -> None:
+    owner = queued_server.api(queued_server.create_account())
+    other = queued_server.api(queued_server.create_account())
+    video_id = owner.post(f"{V2}/video/text/generate", VALID_TEXT)["Resp"]["video_id"]
+    answer = owner.get(f"{prefix}/video/credits/{video_id}")
+    assert answer == {
+        "ErrCode": 0,
+        "ErrMsg": "success",
+        "Resp": {"video_id": video_id, "credits": 45, "credit": 45},
+    }
+    assert other.get(f"{prefix}/video/credits/{video_id}")["ErrCode"] == 400017
+    assert owner.get(f"{prefix}/video/credits/4503599627370497")["ErrCode"] == 400017
+    bad = owner.get(f"{prefix}/video/credits/abc")
+    assert bad["ErrCode"] == 400013 and "video_id" in bad["ErrMsg"]
+    missing_key = other.http.get(f"{prefix}/video/credits/{video_id}")
+    assert missing_key.json()["ErrCode"] == 10001
+    owner.close()
+    other.close()
