@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pixforge.domain.errors import BindingError, InvalidParameterError, MissingParameterError
 
@@ -71,6 +71,16 @@ def parse_positive(field: str, raw: str | None, *, default: int | None = None) -
     if value < 1:
         raise InvalidParameterError(f"{field}: must be at least 1")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[ItemT]):
+    """One page of a listing: its items, how many there are in all, which page, its size."""
+
+    items: list[ItemT]
+    total: int
+    page: int
+    page_size: int
 
 
 def page_of(items: Sequence[ItemT], page: int, size: int) -> list[ItemT]:

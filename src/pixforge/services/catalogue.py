@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from pixforge.assets import restyle_cover
 from pixforge.domain.catalogue import (
     RESTYLES,
     TEMPLATE_PAGE_SIZES,
     TTS_SPEAKERS,
+    Page,
     Restyle,
     Speaker,
     page_of,
@@ -38,14 +39,6 @@ def _cover_token(restyle: Restyle) -> str:
 class RestyleEntry:
     restyle: Restyle
     cover_url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[ItemT]):
-    items: list[ItemT]
-    total: int
-    page: int
-    page_size: int
 
 
 class CatalogueService:

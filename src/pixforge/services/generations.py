@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from pixforge.domain.catalogue import Page
 from pixforge.domain.errors import (
     ConcurrencyLimitError,
     InternalError,
@@ -36,9 +37,11 @@ from pixforge.store import idempotency as replay_repo
 from pixforge.store import templates as template_repo
 from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import ConflictError, Connection, Database
+from pixforge.store.generations import GenerationFilter, GenerationRow
 from pixforge.store.hot import HotReads
 
 log = logging.getLogger(__name__)
+LIST_PAGE_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,12 @@ class GenerationView:
     template_id: int | None = None
     # What the generation cost in the end (0 once refunded).
     credits: int = 0
+    # For listings and the console (PixVerse's result answers leave these out).
+    mode: str = ""
+    model: str = ""
+    quality: str = ""
+    duration_s: float = 0.0
+    error: str = ""
 
 
 class GenerationService:
@@ -238,6 +247,45 @@ class GenerationService:
             or (row.mode == Mode.IMAGE_TEMPLATE.value) != image
         ):
             raise NotFoundError(f"{field}: couldn't find {field.split('_')[0]} {video_id}")
+        # Only image results show the template; video polls skip parsing the stored spec.
+        return self._view(row, with_template=image)
+
+    def list_generations(
+        self, caller: Caller, where: GenerationFilter, page: int, page_size: int
+    ) -> Page[GenerationView]:
+        """The caller's generations, newest first, one page (numbered from 1)."""
+        if page < 1 or not 1 <= page_size <= LIST_PAGE_MAX:
+            raise InvalidParameterError(
+                f"page_size: 1 to {LIST_PAGE_MAX}, page: from 1 (got page {page}, "
+                f"page_size {page_size})"
+            )
+        with self.db.read() as conn:
+            rows, total = repo.list_for_account(
+                conn, caller.account_id, where, offset=(page - 1) * page_size, limit=page_size
+            )
+        return Page([self._view(row, with_template=True) for row in rows], total, page, page_size)
+
+    def cancel(self, caller: Caller, video_id: int) -> GenerationView:
+        """Stop one of the caller's generations while it is still in 5: status 6, refunded,
+        announced; a running render stops at its next step. A finished one is refused."""
+        with self.db.read() as conn:
+            row = repo.get_generation(conn, video_id)
+        if row is None or row.account_id != caller.account_id:
+            raise NotFoundError(f"video_id: couldn't find video {video_id}")
+        if not self.lifecycle.cancel(video_id):
+            with self.db.read() as conn:
+                current = repo.get_generation(conn, video_id)
+            status = current.status if current else row.status
+            raise InvalidParameterError(
+                f"video_id: video {video_id} has already ended (status {status}); only a "
+                "generation in status 5 can be cancelled"
+            )
+        with self.db.read() as conn:
+            cancelled = repo.get_generation(conn, video_id)
+        assert cancelled is not None
+        return self._view(cancelled, with_template=True)
+
+    def _view(self, row: GenerationRow, *, with_template: bool) -> GenerationView:
         url = ""
         if row.status == VideoStatus.SUCCEEDED and row.output_token:
             url = file_url(self.public_url, row.output_token, output_name(row.id, Mode(row.mode)))
@@ -257,9 +305,13 @@ class GenerationService:
             modified_at=row.modified_at,
             has_audio=row.has_audio,
             progress_percent=round(row.progress * 100),
-            # Only image results show it; video polls skip parsing the stored spec.
-            template_id=spec_from_json(row.spec_json).template_id if image else None,
-            credits=0 if row.status in REFUNDED_STATUSES else row.credits_charged,
+            template_id=spec_from_json(row.spec_json).template_id if with_template else None,
+            credits=0 if _refunded(row) else row.credits_charged,
+            mode=row.mode,
+            model=row.model,
+            quality=row.quality,
+            duration_s=row.frame_count / row.fps if row.fps else 0.0,
+            error=row.error or "",
         )
 
     def delete(self, video_id: int) -> int:
@@ -304,3 +356,11 @@ class GenerationService:
         """(queued, running) generations; also proves the database answers."""
         with self.db.read() as conn:
             return repo.queue_depth(conn)
+
+
+def _refunded(row: GenerationRow) -> bool:
+    """7 and 8 are refunded; a 6 without an output was cancelled before it finished, refunded
+    too (a delivered video that is deleted later keeps its charge)."""
+    if row.status in REFUNDED_STATUSES:
+        return True
+    return row.status == VideoStatus.DELETED and row.output_token is None

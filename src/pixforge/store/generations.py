@@ -196,3 +196,42 @@ def set_manifest(conn: Connection, generation_id: int, manifest_json: str) -> bo
         .values(manifest_json=manifest_json)
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationFilter:
+    """Which of an account's generations a listing shows (empty tuples: any)."""
+
+    statuses: tuple[int, ...] = ()
+    modes: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    created_from: float | None = None
+    created_to: float | None = None
+
+
+def list_for_account(
+    conn: Connection, account_id: int, where: GenerationFilter, *, offset: int, limit: int
+) -> tuple[list[GenerationRow], int]:
+    """One page of an account's generations, newest first, and how many match in all."""
+    conditions: list[ColumnElement[bool]] = [generations.c.account_id == account_id]
+    if where.statuses:
+        conditions.append(generations.c.status.in_(where.statuses))
+    if where.modes:
+        conditions.append(generations.c.mode.in_(where.modes))
+    if where.models:
+        conditions.append(generations.c.model.in_(where.models))
+    if where.created_from is not None:
+        conditions.append(generations.c.created_at >= where.created_from)
+    if where.created_to is not None:
+        conditions.append(generations.c.created_at < where.created_to)
+    total = conn.execute(
+        select(func.count()).select_from(generations).where(*conditions)
+    ).scalar_one()
+    rows = conn.execute(
+        select(generations)
+        .where(*conditions)
+        .order_by(generations.c.created_at.desc(), generations.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).mappings()
+    return [GenerationRow(**row) for row in rows], int(total)

@@ -123,6 +123,7 @@ generations = Table(
     CheckConstraint("status IN (1, 5, 6, 7, 8)", name="status_known"),
     Index("ix_generations_status_lease", "status", "lease_expires_at"),
     Index("ix_generations_account_status", "account_id", "status"),
+    Index("ix_generations_account_created", "account_id", "created_at"),
 )
 
 ledger = Table(

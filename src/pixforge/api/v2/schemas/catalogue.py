@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from pixforge.domain.catalogue import Speaker
+from pixforge.domain.catalogue import Page, Speaker
 from pixforge.domain.rules import Template
-from pixforge.services.catalogue import Page
 
 
 class SpeakerItem(BaseModel):

@@ -21,9 +21,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("manifest_json", sa.Text(), nullable=True))
     with op.batch_alter_table("files", schema=None) as batch_op:
         batch_op.add_column(sa.Column("media_json", sa.Text(), nullable=True))
+    # An account's generations, newest first (listings, the console's gallery).
+    op.create_index("ix_generations_account_created", "generations", ["account_id", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_generations_account_created", table_name="generations")
     with op.batch_alter_table("files", schema=None) as batch_op:
         batch_op.drop_column("media_json")
     with op.batch_alter_table("generations", schema=None) as batch_op:
