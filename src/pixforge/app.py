@@ -10,11 +10,12 @@ from fastapi import FastAPI
 
 from pixforge import __version__
 from pixforge.api import files, pages
-from pixforge.api.envelope import install_exception_handlers
+from pixforge.api.envelope import JSONResponse, install_exception_handlers
 from pixforge.api.middleware import RequestMiddleware
 from pixforge.api.openapi import API_DESCRIPTION, build_openapi
 from pixforge.api.v2.router import router as v2_router
 from pixforge.api.v2.video import root_router as root_video_router
+from pixforge.api.v2.video import served_routes as served_video_routes
 from pixforge.config import Settings
 from pixforge.containers.api import ApiContainer
 
@@ -59,12 +60,18 @@ def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI
         generate_unique_id_function=lambda route: route.name,
         docs_url=None,
         redoc_url=None,
+        # pixforge exports its own Prometheus metrics; FastAPI's OpenTelemetry hooks would only
+        # cost every request a check.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+        default_response_class=JSONResponse,
     )
     app.state.pixforge = app_state
     install_exception_handlers(app)
     app.add_middleware(
         RequestMiddleware, metrics=app_state.metrics, max_body_bytes=settings.max_request_bytes
     )
+    # The status poll, the hottest path, is matched first by a plain route (see video.py).
+    app.router.routes[0:0] = served_video_routes()
     app.include_router(v2_router)
     app.include_router(root_video_router)
     app.include_router(files.router)

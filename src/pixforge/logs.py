@@ -21,7 +21,7 @@ _ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1
 
 
 def strip_ansi(text: str) -> str:
-    return _ANSI_ESCAPE.sub("", text)
+    return _ANSI_ESCAPE.sub("", text) if "\x1b" in text else text
 
 
 def _extras(record: logging.LogRecord) -> dict[str, object]:

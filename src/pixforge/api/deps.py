@@ -31,7 +31,7 @@ API_KEY_SCHEME = APIKeyHeader(
 )
 
 
-def get_state(request: Request) -> ApiContainer:
+async def get_state(request: Request) -> ApiContainer:
     state: ApiContainer = request.app.state.pixforge
     return state
 
@@ -39,7 +39,12 @@ def get_state(request: Request) -> ApiContainer:
 StateDep = Annotated[ApiContainer, Depends(get_state)]
 
 
-def get_caller(state: StateDep, api_key: Annotated[str | None, Security(API_KEY_SCHEME)]) -> Caller:
+async def get_caller(
+    state: StateDep, api_key: Annotated[str | None, Security(API_KEY_SCHEME)]
+) -> Caller:
+    """Every request's key check, on the event loop: one indexed point read on the loop's own
+    kept connection (~30 µs on SQLite, one loopback round trip on PostgreSQL, neither waiting
+    for writers) costs less than a hand-off to the thread pool and back."""
     caller = state.accounts.authenticate(api_key)
     state.rate_limiter.check(caller.api_key_id)
     return caller

@@ -6,9 +6,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse as _StarletteJSON
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -46,6 +47,14 @@ _BINDING_TYPES = frozenset(
         "is_instance_of",
     }
 )
+
+
+class JSONResponse(_StarletteJSON):
+    """JSON answers encoded with orjson (several times faster than the standard encoder; the
+    same compact UTF-8 JSON). The app's default response class (app.py)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def success(resp: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:

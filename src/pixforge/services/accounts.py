@@ -21,7 +21,7 @@ from pixforge.domain.pricing import split_charge
 from pixforge.store import accounts as repo
 from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
 from pixforge.store.db import ConflictError, Connection, Database
-from pixforge.store.hot import HotReads
+from pixforge.store.hot import HotReads, KeyGrant
 
 KEY_PREFIX = "pf-"
 DEV_ACCOUNT_NAME = "development"
@@ -30,6 +30,13 @@ DEV_ACCOUNT_NAME = "development"
 def hash_key(raw_key: str) -> str:
     """Keys are 256-bit random strings, so a plain SHA-256 is enough (no salt or KDF needed)."""
     return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def key_hash(raw_key: str | None) -> str:
+    """The stored hash of a sent API-KEY header; 10001 when there is none."""
+    if raw_key is None or not raw_key.strip():
+        raise MissingApiKeyError("API-KEY header is required")
+    return hash_key(raw_key.strip())
 
 
 def new_raw_key() -> str:
@@ -194,9 +201,10 @@ class AccountService:
 
     def authenticate(self, raw_key: str | None) -> Caller:
         """The key's account, from one read (every request makes it)."""
-        if raw_key is None or not raw_key.strip():
-            raise MissingApiKeyError("API-KEY header is required")
-        grant = self.hot.key_grant(hash_key(raw_key.strip()))
+        return self.caller_from(self.hot.key_grant(key_hash(raw_key)))
+
+    def caller_from(self, grant: KeyGrant | None) -> Caller:
+        """The caller a key lookup found, or the error saying why the key is refused."""
         if grant is None:
             raise UnknownApiKeyError("API-KEY is invalid")
         if grant.key_disabled:

@@ -239,8 +239,14 @@ class GenerationService:
     def result(self, caller: Caller, video_id: int, *, image: bool = False) -> GenerationView:
         """A video's result, or with `image` an image template's (each kind has its own
         endpoint; an id of the other kind is not found there)."""
+        return self.result_of(caller, video_id, self.hot.generation(video_id), image=image)
+
+    def result_of(
+        self, caller: Caller, video_id: int, row: GenerationRow | None, *, image: bool = False
+    ) -> GenerationView:
+        """The result view of a row already read, or not found (absent, another account's,
+        or of the other kind: videos and images each have their own endpoint)."""
         field = "image_id" if image else "video_id"
-        row = self.hot.generation(video_id)
         if (
             row is None
             or row.account_id != caller.account_id

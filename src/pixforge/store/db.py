@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._local = threading.local()
+        self._kept: list[Any] = []
+        self._kept_lock = threading.Lock()
         if self.is_sqlite:
             self.engine: Engine = create_engine(
                 url,
@@ -35,6 +39,9 @@ class Database:
                 # connections instead of opening them (with their PRAGMAs) under load.
                 pool_size=48,
                 max_overflow=32,
+                # Every transaction ends itself (commit or rollback), and hot reads run in
+                # autocommit: nothing to roll back when a connection returns to the pool.
+                pool_reset_on_return=None,
             )
             _install_sqlite_hooks(self.engine)
         else:
@@ -54,6 +61,32 @@ class Database:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def raw(self) -> Iterator[Any]:
+        """A DB-API connection for a hot-path read (store/hot.py): one per thread, kept, in
+        autocommit (it holds no transaction between reads) — a pool check-out, its liveness
+        ping and the check-in cost more than the read. A connection that fails is dropped, so
+        the next read opens a fresh one (after a database restart, say)."""
+        kept = getattr(self._local, "connection", None)
+        if kept is None:
+            kept = self.engine.raw_connection()
+            if not self.is_sqlite:
+                driver = kept.driver_connection
+                assert driver is not None
+                driver.autocommit = True
+            self._local.connection = kept
+            with self._kept_lock:
+                self._kept.append(kept)
+        try:
+            yield kept
+        except BaseException:
+            self._local.connection = None
+            with self._kept_lock:
+                if kept in self._kept:
+                    self._kept.remove(kept)
+            kept.invalidate()
+            raise
+
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
         from alembic import command
@@ -66,6 +99,11 @@ class Database:
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
+        with self._kept_lock:
+            kept, self._kept = self._kept, []
+        for connection in kept:
+            connection.close()
+        self._local = threading.local()
         self.engine.dispose()
 
 

@@ -49,6 +49,27 @@ class HotReads:
         self._generation = _Prepared(
             db, select(generations).where(generations.c.id == bindparam("generation_id"))
         )
+        # A status poll: the key and the generation in one round trip (the row is NULLs when
+        # the id is unknown or another account's).
+        self._poll = _Prepared(
+            db,
+            select(
+                key.c.id,
+                key.c.account_id,
+                key.c.disabled,
+                key.c.expires_at,
+                account.c.disabled,
+                *generations.c,
+            )
+            .select_from(
+                key.join(account, account.c.id == key.c.account_id).outerjoin(
+                    generations,
+                    (generations.c.id == bindparam("generation_id"))
+                    & (generations.c.account_id == key.c.account_id),
+                )
+            )
+            .where(key.c.key_hash == bindparam("key_hash")),
+        )
 
     def key_grant(self, key_hash: str) -> KeyGrant | None:
         row = self._key.one(key_hash=key_hash)
@@ -58,11 +79,23 @@ class HotReads:
 
     def generation(self, generation_id: int) -> GenerationRow | None:
         row = self._generation.one(generation_id=generation_id)
+        return None if row is None else _generation_row(row)
+
+    def poll(
+        self, key_hash: str, generation_id: int
+    ) -> tuple[KeyGrant | None, GenerationRow | None]:
+        """The key's grant and the generation (when it is that key's account's), one read."""
+        row = self._poll.one(key_hash=key_hash, generation_id=generation_id)
         if row is None:
-            return None
-        values = dict(zip(_GENERATION_COLUMNS, row, strict=True))
-        values["has_audio"] = bool(values["has_audio"])
-        return GenerationRow(**values)
+            return None, None
+        grant = KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]))
+        return grant, None if row[5] is None else _generation_row(row[5:])
+
+
+def _generation_row(row: Sequence[Any]) -> GenerationRow:
+    values = dict(zip(_GENERATION_COLUMNS, row, strict=True))
+    values["has_audio"] = bool(values["has_audio"])
+    return GenerationRow(**values)
 
 
 class _Prepared:
@@ -82,18 +115,13 @@ class _Prepared:
         )
         driver_error: type[Exception] = self.db.engine.dialect.loaded_dbapi.Error
         try:
-            connection = self.db.engine.raw_connection()
-            try:
+            with self.db.raw() as connection:
                 cursor = connection.cursor()
                 try:
                     cursor.execute(self.sql, bound)
                     row: Sequence[Any] | None = cursor.fetchone()
                 finally:
                     cursor.close()
-                if not self.db.is_sqlite:
-                    connection.rollback()  # end the read's transaction before the pool takes it
                 return row
-            finally:
-                connection.close()
         except driver_error as error:
             raise InternalError(f"database unavailable: {error}") from error

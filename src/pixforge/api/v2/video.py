@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
+from starlette.routing import Route
 
-from pixforge.api.deps import CallerDep, StateDep, TraceIdDep
-from pixforge.api.envelope import success
+from pixforge.api.deps import CallerDep, StateDep, TraceIdDep, get_state, get_trace_id
+from pixforge.api.envelope import JSONResponse, success
 from pixforge.api.openapi import envelope_responses
 from pixforge.api.v2.schemas.common import path_id
 from pixforge.api.v2.schemas.features import VideoCreditsResponse
 from pixforge.api.v2.schemas.video import VideoResultResponse
+from pixforge.domain.errors import BindingError
+from pixforge.services.accounts import key_hash
 
 router = APIRouter(tags=["results"])
 
@@ -27,11 +30,42 @@ VideoIdPath = Annotated[str, Path(description="A video id (an integer)", example
     response_model=None,
     responses=envelope_responses(VideoResultResponse),
 )
-def result(
+async def result(
     state: StateDep, caller: CallerDep, _trace_id: TraceIdDep, video_id: VideoIdPath
-) -> dict[str, Any]:
+) -> JSONResponse:
+    """Every client polls here: one point read on the event loop, as deps.get_caller does."""
     view = state.generations.result(caller, path_id("video_id", video_id))
-    return success(VideoResultResponse.from_view(view).model_dump())
+    return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
+
+
+async def _served_result(request: Request) -> Response:
+    """What answers GET /openapi/v2/video/result/{id}: the documented route above, served by a
+    plain Starlette route placed first (app.py). Every client polls this path every few
+    seconds; FastAPI's dependency solving and nested-router matching cost several times the
+    read, and the key and the row come from one round trip. The checks and answers are the
+    documented route's, in its order: key (10001-10005), rate limit, trace id, video id."""
+    state = await get_state(request)
+    raw_id = request.path_params["video_id"]
+    try:
+        generation_id, bad_id = path_id("video_id", raw_id), None
+    except BindingError as error:
+        generation_id, bad_id = 0, error
+    grant, row = state.generations.hot.poll(key_hash(request.headers.get("api-key")), generation_id)
+    caller = state.accounts.caller_from(grant)
+    state.rate_limiter.check(caller.api_key_id)
+    await get_trace_id(request, state, caller, request.headers.get("ai-trace-id", ""))
+    if bad_id is not None:
+        raise bad_id
+    view = state.generations.result_of(caller, generation_id, row)
+    return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
+
+
+def served_routes() -> list[Route]:
+    """The hot routes to put ahead of the FastAPI routes (which still document them)."""
+    route = Route("/openapi/v2/video/result/{video_id}", _served_result, methods=["GET"])
+    assert route.methods is not None
+    route.methods.discard("HEAD")  # as the FastAPI route: GET only
+    return [route]
 
 
 def credits(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator
@@ -128,7 +128,7 @@ class VideoIdResponse(BaseModel):
 
 
 def iso_time(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
 
 
 class VideoResultResponse(BaseModel):
