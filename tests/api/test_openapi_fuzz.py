@@ -28,7 +28,7 @@ URL_FIELDS = ("image_url", "file_url")
 def fuzzed(tmp_path: Path) -> Iterator[RunningServer]:
     # No workers: accepted generations stay queued, so the run renders nothing.
     settings = make_settings(tmp_path / "d", workers=0, fetch_timeout_s=2.0)
-    with running_server(settings) as running:
+    with running_server(settings, socket=True) as running:
         yield running
 
 
