@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     concurrency_release_s: float = Field(default=600.0, gt=0)
     rate_limit_per_s: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=40, ge=1)
+    # Slow requests (uploads, URL fetches, mask selections) running at once, per account and
+    # in all: below the 40 request threads, so polls and balance calls never wait behind them.
+    slow_requests_per_account: int = Field(default=4, ge=1)
+    slow_requests_total: int = Field(default=16, ge=1)
     pricing_file: Path | None = None
 
     # -- generation lifecycle

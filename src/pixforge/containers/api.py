@@ -23,6 +23,7 @@ from pixforge.services.limits import RateLimiter
 from pixforge.services.masks import MaskService
 from pixforge.services.operator import OperatorService
 from pixforge.services.uploads import MediaLimits, UploadService
+from pixforge.services.workload import SlowWork
 from pixforge.storage.base import BlobStore
 from pixforge.store import generations as generation_repo
 from pixforge.store import webhooks as webhook_repo
@@ -75,6 +76,7 @@ class ApiContainer:
         settings, db, blobs = core.settings, core.db, core.blobs
         public_url = settings.resolved_public_url
         prices = load_prices(settings)
+        slow_work = SlowWork(settings.slow_requests_per_account, settings.slow_requests_total)
         webhook_sender = WebhookSender(
             db,
             retry_delays_s=settings.webhook_retry_delays_s,
@@ -120,6 +122,7 @@ class ApiContainer:
                 allowed_networks=settings.allowed_fetch_networks,
             ),
             settings.scratch_dir,
+            slow_work,
         )
 
         def queue_depth() -> tuple[int, int]:
@@ -145,7 +148,7 @@ class ApiContainer:
             rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
             dispatcher=dispatcher,
             catalogue=catalogue,
-            masks=MaskService(db, blobs, public_url, prices),
+            masks=MaskService(db, blobs, public_url, prices, slow_work),
             operator=OperatorService(
                 db, core.templates, webhook_allowed_networks=settings.allowed_webhook_networks
             ),

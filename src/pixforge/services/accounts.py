@@ -216,11 +216,11 @@ class AccountService:
         return Caller(account_id=grant.account_id, api_key_id=grant.key_id)
 
     def balance(self, account_id: int) -> Balance:
-        with self.db.read() as conn:
-            row = repo.get_account(conn, account_id)
-        if row is None:
+        """The account's two buckets (a hot read: clients check it often)."""
+        found = self.hot.balance(account_id)
+        if found is None:
             raise DisabledAccountError("the account of this API-KEY no longer exists")
-        return Balance(row.id, row.credit_monthly, row.credit_package)
+        return Balance(account_id, *found)
 
     def list_accounts(self) -> list[AccountRow]:
         with self.db.read() as conn:

@@ -20,6 +20,7 @@ from pixforge.media.video import frame_at
 from pixforge.services import inputs
 from pixforge.services.accounts import Caller, charge, check_affordable
 from pixforge.services.idempotency import replayed, replayed_in
+from pixforge.services.workload import SlowWork, storage_errors
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import idempotency as replay_repo
@@ -46,8 +47,17 @@ class MaskSelection:
 
 
 class MaskService:
-    def __init__(self, db: Database, blobs: BlobStore, public_url: str, prices: PriceTable) -> None:
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        public_url: str,
+        prices: PriceTable,
+        slow_work: SlowWork,
+    ) -> None:
         self.db = db
+        # A selection decodes a frame and segments it: bounded per account and in all.
+        self.slow_work = slow_work
         self.blobs = blobs
         self.public_url = public_url
         self.prices = prices
@@ -64,6 +74,18 @@ class MaskService:
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
             return _from_json(previous)
+        with self.slow_work.slot(caller.account_id, "mask/selection"), storage_errors():
+            return self._select(caller, trace_id, fingerprint, video_id, media_id, keyframe)
+
+    def _select(
+        self,
+        caller: Caller,
+        trace_id: str,
+        fingerprint: str,
+        video_id: int | None,
+        media_id: int | None,
+        keyframe: int | None,
+    ) -> MaskSelection:
         source = VideoSource(video_id, media_id)
         check_one_source(source)
         keyframe = 1 if keyframe is None else keyframe

@@ -32,6 +32,7 @@ from pixforge.media.probe import MediaInfo, ProbeError, probe
 from pixforge.services.accounts import Caller
 from pixforge.services.idempotency import replayed
 from pixforge.services.inputs import facts_of
+from pixforge.services.workload import SlowWork, storage_errors
 from pixforge.storage.base import BlobStore
 from pixforge.store import idempotency as replay_repo
 from pixforge.store import uploads as repo
@@ -101,8 +102,11 @@ class UploadService:
         media_limits: MediaLimits,
         fetch_limits: FetchLimits,
         scratch_dir: Path,
+        slow_work: SlowWork,
     ) -> None:
         self.db = db
+        # An upload fetches, decodes and probes: bounded per account and in all.
+        self.slow_work = slow_work
         self.blobs = blobs
         # Uploads are written here to be probed (PyAV reads files) before they are stored.
         self.scratch_dir = scratch_dir
@@ -122,6 +126,12 @@ class UploadService:
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
             return StoredUpload(**previous)
+        with self.slow_work.slot(caller.account_id, "image/upload"), storage_errors():
+            return self._upload_image(caller, trace_id, fingerprint, upload)
+
+    def _upload_image(
+        self, caller: Caller, trace_id: str, fingerprint: str, upload: ImageUpload
+    ) -> StoredUpload:
         data = self._image_bytes(upload)
         try:
             info = inspect_image(data, self.image_limits)
@@ -181,6 +191,17 @@ class UploadService:
         previous = replayed(self.db, caller.api_key_id, trace_id, fingerprint)
         if previous is not None:
             return StoredUpload(**previous)
+        with self.slow_work.slot(caller.account_id, "media/upload"), storage_errors():
+            return self._upload_media(caller, trace_id, fingerprint, data, url)
+
+    def _upload_media(
+        self,
+        caller: Caller,
+        trace_id: str,
+        fingerprint: str,
+        data: bytes | None,
+        url: str | None,
+    ) -> StoredUpload:
         payload = self._media_bytes(data, url)
         self.scratch_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=self.scratch_dir, prefix="upload-")

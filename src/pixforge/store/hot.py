@@ -49,6 +49,12 @@ class HotReads:
         self._generation = _Prepared(
             db, select(generations).where(generations.c.id == bindparam("generation_id"))
         )
+        self._balance = _Prepared(
+            db,
+            select(accounts.c.credit_monthly, accounts.c.credit_package).where(
+                accounts.c.id == bindparam("account_id")
+            ),
+        )
         # A status poll: the key and the generation in one round trip (the row is NULLs when
         # the id is unknown or another account's).
         self._poll = _Prepared(
@@ -76,6 +82,11 @@ class HotReads:
         if row is None:
             return None
         return KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]))
+
+    def balance(self, account_id: int) -> tuple[int, int] | None:
+        """(monthly, package) credits of an account."""
+        row = self._balance.one(account_id=account_id)
+        return None if row is None else (int(row[0]), int(row[1]))
 
     def generation(self, generation_id: int) -> GenerationRow | None:
         row = self._generation.one(generation_id=generation_id)

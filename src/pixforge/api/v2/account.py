@@ -21,6 +21,7 @@ router = APIRouter(tags=["account"])
     response_model=None,
     responses=envelope_responses(BalanceResponse),
 )
-def balance(state: StateDep, caller: CallerDep, _trace_id: TraceIdDep) -> dict[str, Any]:
+async def balance(state: StateDep, caller: CallerDep, _trace_id: TraceIdDep) -> dict[str, Any]:
+    """One point read on the event loop (as deps.get_caller): never behind slow requests."""
     balance = state.accounts.balance(caller.account_id)
     return success(BalanceResponse.from_balance(balance).model_dump())
