@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(default=30.0, gt=0)
     body_min_bytes_per_s: int = Field(default=16 * 1024, gt=0)
     auto_migrate: bool = True
-    # Accept requests without Ai-trace-id (a fresh UUID is generated and echoed) for gateways
-    # that never send one; PixVerse requires it, so by default its absence is 400011.
+    # For gateways: accept requests without Ai-trace-id (a fresh UUID is generated and echoed)
+    # and trace ids that are not UUIDs (each maps to a fixed UUID, so re-sending one still
+    # replays). PixVerse documents a UUID on every request, so by default absence is 400011 and
+    # a non-UUID is 400017.
     trace_id_optional: bool = False
 
     # -- accounts and credits

@@ -65,9 +65,19 @@ def test_optional_trace_id_is_generated_and_echoed(tmp_path: Path) -> None:
         assert first.headers["ai-trace-id"] != second.headers["ai-trace-id"]
         assert first.json()["Resp"]["video_id"] != second.json()["Resp"]["video_id"]
         assert api.balance() == (100_000 - 2 * 45, 0)
-        # A trace id that is sent is still checked and used.
-        bad = api.http.get(f"{V2}/account/balance", headers={**key_only, "Ai-trace-id": "x"})
-        assert bad.json()["ErrCode"] == 400017
+        # A gateway's own request id (not a UUID) is accepted, echoed as sent, and re-sending it
+        # replays the first answer instead of charging again.
+        gateway_id = {**key_only, "Ai-trace-id": "task_7Hq2LmX9"}
+        third = api.http.post(f"{V2}/video/text/generate", json=VALID_TEXT, headers=gateway_id)
+        again = api.http.post(f"{V2}/video/text/generate", json=VALID_TEXT, headers=gateway_id)
+        assert third.json()["ErrCode"] == 0, third.text
+        assert third.headers["ai-trace-id"] == "task_7Hq2LmX9"
+        assert again.json()["Resp"]["video_id"] == third.json()["Resp"]["video_id"]
+        assert api.balance() == (100_000 - 3 * 45, 0)
+        # Ids differing only by case are different ids.
+        other = {**key_only, "Ai-trace-id": "TASK_7Hq2LmX9"}
+        fourth = api.http.post(f"{V2}/video/text/generate", json=VALID_TEXT, headers=other)
+        assert fourth.json()["Resp"]["video_id"] != third.json()["Resp"]["video_id"]
         api.close()
 
 

@@ -20,6 +20,8 @@ from pixforge.services.idempotency import request_hash
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 TRACE_HEADER = "Ai-trace-id"
+# Namespace for the UUIDs that stand for non-UUID trace ids (PIXFORGE_TRACE_ID_OPTIONAL only).
+FOREIGN_TRACE_IDS = uuid.UUID("5f0c2a4e-8d1b-4c6e-9a57-3e2f1b7d9c40")
 
 # auto_error=False: a missing key is answered by AccountService (ErrCode 10001), not by FastAPI.
 # Declared through Security so that the OpenAPI document carries the apiKey scheme.
@@ -79,7 +81,12 @@ async def get_trace_id(
     try:
         return str(uuid.UUID(raw))
     except ValueError as error:
-        raise InvalidParameterError(f"Ai-trace-id: {raw[:64]!r} is not a UUID") from error
+        if not state.settings.trace_id_optional:
+            raise InvalidParameterError(f"Ai-trace-id: {raw[:64]!r} is not a UUID") from error
+    # Lenient mode: gateways send their own request ids (``task_…``, ``runtime-…-<ns>``). The
+    # same id always maps to the same UUID, so a re-sent one still replays the first answer; the
+    # middleware echoes the id as it was sent.
+    return str(uuid.uuid5(FOREIGN_TRACE_IDS, raw))
 
 
 TraceIdDep = Annotated[str, Depends(get_trace_id)]
