@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from pixforge import __version__
 from pixforge.api import files, pages
 from pixforge.api.envelope import JSONResponse, install_exception_handlers
-from pixforge.api.middleware import RequestMiddleware
+from pixforge.api.middleware import HotRoutes, RequestMiddleware
 from pixforge.api.openapi import API_DESCRIPTION, build_openapi
 from pixforge.api.v2.router import router as v2_router
 from pixforge.api.v2.video import root_router as root_video_router
@@ -67,11 +67,12 @@ def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI
     )
     app.state.pixforge = app_state
     install_exception_handlers(app)
+    # The status poll, the hottest path, is answered just inside the request layer, before
+    # FastAPI's stack (see video.py and HotRoutes); the last added middleware is the outermost.
+    app.add_middleware(HotRoutes, routes=served_video_routes())
     app.add_middleware(
         RequestMiddleware, metrics=app_state.metrics, max_body_bytes=settings.max_request_bytes
     )
-    # The status poll, the hottest path, is matched first by a plain route (see video.py).
-    app.router.routes[0:0] = served_video_routes()
     app.include_router(v2_router)
     app.include_router(root_video_router)
     app.include_router(files.router)

@@ -76,6 +76,10 @@ def test_healthz_and_metrics(api: Api, server: RunningServer) -> None:
     api.get("/openapi/v2/video/result/4503599627370497")
     text = api.http.get("/metrics").text
     assert 'pixforge_http_requests_total{err_code="400017"' in text
+    # The poll is answered ahead of FastAPI's router (HotRoutes) and still counted under its route.
+    poll = 'route="/openapi/v2/video/result/{video_id}"'
+    assert f'pixforge_http_requests_total{{err_code="0",method="GET",{poll}}}' in text
+    assert f'pixforge_http_requests_total{{err_code="400017",method="GET",{poll}}}' in text
     assert 'pixforge_generations_finished_total{engine="preview",status="1"} 1.0' in text
     assert 'pixforge_queue_depth{phase="queued"} 0.0' in text
     assert 'pixforge_generations{status="1"} 1.0' in text

@@ -1,4 +1,5 @@
-"""Outermost request layer: trace id for logs, body size cap, metrics, access log, last resort."""
+"""Outermost request layer: trace id for logs, body size cap, metrics, access log, last resort;
+and the hot-route layer just inside it, which answers the status poll before FastAPI's stack."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import logging
 import time
 from typing import Any
 
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, Request
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixforge.api.envelope import error_response
@@ -31,6 +33,9 @@ class RequestMiddleware:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # prometheus_client's labels() takes a lock and builds a key on every call: the
+        # children are looked up once per (route, method, ErrCode) and kept.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,8 +117,15 @@ class RequestMiddleware:
         path = getattr(route, "path", None) or "unmatched"
         method = scope.get("method", "")
         err_code = int(scope["state"].get("err_code", 0 if status < 400 else status))
-        self.metrics.requests.labels(path, method, str(err_code)).inc()
-        self.metrics.request_duration_s.labels(path, method).observe(elapsed_s)
+        children = self._children.get((path, method, err_code))
+        if children is None:
+            children = (
+                self.metrics.requests.labels(path, method, str(err_code)),
+                self.metrics.request_duration_s.labels(path, method),
+            )
+            self._children[(path, method, err_code)] = children
+        children[0].inc()
+        children[1].observe(elapsed_s)
         log.info(
             "request",
             extra={
@@ -125,3 +137,39 @@ class RequestMiddleware:
                 "trace_id": trace_id_var.get() or scope["state"].get("trace_id", ""),
             },
         )
+
+
+class HotRoutes:
+    """Answers a few hot GET routes (the status poll every client sends every few seconds)
+    before FastAPI's middleware stack, exception handlers and router, which cost several times
+    the route itself. A hot route's endpoint is a plain Starlette endpoint; a PixforgeError it
+    raises is answered as FastAPI's handler would answer it. Every other request, and any
+    other method on these paths, goes on to the app unchanged."""
+
+    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
+        self.app = app
+        self.routes = routes
+        self.prefixes = tuple(route.path.split("{", 1)[0] for route in routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"].startswith(self.prefixes)
+        ):
+            for route in self.routes:
+                match, child = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child)
+                    scope["route"] = route  # names the route in metrics
+                    await self._answer(route, scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            response = await route.endpoint(Request(scope, receive))
+        except PixforgeError as error:
+            scope["state"]["err_code"] = error.err_code
+            response = error_response(error)
+        await response(scope, receive, send)

@@ -40,10 +40,11 @@ async def result(
 
 async def _served_result(request: Request) -> Response:
     """What answers GET /openapi/v2/video/result/{id}: the documented route above, served by a
-    plain Starlette route placed first (app.py). Every client polls this path every few
-    seconds; FastAPI's dependency solving and nested-router matching cost several times the
-    read, and the key and the row come from one round trip. The checks and answers are the
-    documented route's, in its order: key (10001-10005), rate limit, trace id, video id."""
+    plain Starlette route ahead of FastAPI's stack (api/middleware.py, HotRoutes). Every client
+    polls this path every few seconds; FastAPI's middleware, dependency solving and nested-router
+    matching cost several times the read, and the key and the row come from one round trip.
+    The checks and answers are the documented route's, in its order: key (10001-10005), rate
+    limit, trace id, video id."""
     state = await get_state(request)
     raw_id = request.path_params["video_id"]
     try:
