@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cases.generate import VALID_TEXT
+from tests.support.media import image_bytes
 from tests.support.server import Api, RunningServer, make_settings, running_server
 
 V2 = "/openapi/v2"
@@ -100,3 +101,28 @@ def test_video_credits(queued_server: RunningServer, prefix: str) -> None:
     assert missing_key.json()["ErrCode"] == 10001
     owner.close()
     other.close()
+
+
+# ComfyUI's PixVerse nodes offer these effect templates by id (docs/spec-notes.md).
+COMFYUI_TEMPLATES = {
+    324641385496960: "Microwave",
+    328545151283968: "Suit Swagger",
+    313358700761536: "Anything, Robot",
+    327828816843648: "Subject 3 Fever",
+}
+
+
+def test_comfyui_templates_are_served(server: RunningServer) -> None:
+    account = server.create_account()
+    api = server.api(account)
+    listed = api.get(f"{V2}/video/effects/templates/list?pageSize=100")["Resp"]["effect_items"]
+    names = {item["template_id"]: item["display_name"] for item in listed}
+    assert {tid: names.get(tid) for tid in COMFYUI_TEMPLATES} == COMFYUI_TEMPLATES
+    server.state.operator.activate_templates(account.account_id, list(COMFYUI_TEMPLATES))
+    img_id = api.image_id(image_bytes(320, 240))
+    for template_id in COMFYUI_TEMPLATES:
+        # As ComfyUI sends it: image-to-video, an empty prompt, the template's id.
+        body = {"model": "v5", "prompt": "", "duration": 5, "quality": "540p", "img_id": img_id}
+        answer = api.post(f"{V2}/video/img/generate", {**body, "template_id": template_id})
+        assert answer["ErrCode"] == 0, (template_id, answer)
+    api.close()
