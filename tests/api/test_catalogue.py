@@ -52,7 +52,10 @@ def test_template_list(api: Api) -> None:
     ids = [item["template_id"] for item in resp["effect_items"]]
     assert ids == sorted(t.template_id for t in DEFAULT_TEMPLATES)
     paged = api.get("/openapi/v2/video/effects/templates/list?page=2&pageSize=10")["Resp"]
-    assert paged["effect_items"] == [] and paged["page"] == 2
+    assert [item["template_id"] for item in paged["effect_items"]] == ids[10:20]
+    assert paged["page"] == 2
+    beyond = api.get("/openapi/v2/video/effects/templates/list?page=9&pageSize=10")["Resp"]
+    assert beyond["effect_items"] == [] and beyond["page"] == 9
     images = api.get("/openapi/v2/video/effects/templates/list?type=2")["Resp"]
     assert images["total"] == sum(t.kind == "image" for t in DEFAULT_TEMPLATES) == 3
 
