@@ -5,7 +5,7 @@ through the Dispatcher it is given."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pixforge.config import Settings
@@ -72,6 +72,7 @@ class ApiContainer:
         *,
         served: frozenset[tuple[str, Mode]] | None = None,
         model_loads: Callable[[], dict[str, int]] = dict,
+        routes: Mapping[tuple[str, Mode], str] | None = None,
     ) -> ApiContainer:
         settings, db, blobs = core.settings, core.db, core.blobs
         public_url = settings.resolved_public_url
@@ -99,6 +100,7 @@ class ApiContainer:
             settings.concurrency_release_s,
             served=served,
             require_activation=settings.templates_require_activation,
+            routes=routes,
         )
         uploads = UploadService(
             db,
@@ -137,7 +139,13 @@ class ApiContainer:
             with db.read() as conn:
                 return webhook_repo.count_by_state(conn)
 
-        core.metrics.watch_database(queue_depth, status_counts, model_loads, delivery_counts)
+        def route_depth() -> dict[str, tuple[int, int]]:
+            with db.read() as conn:
+                return generation_repo.queue_depth_by_route(conn, core.lifecycle.clock())
+
+        core.metrics.watch_database(
+            queue_depth, status_counts, model_loads, delivery_counts, route_depth
+        )
         catalogue = CatalogueService(core.templates, db, blobs, public_url)
         catalogue.install_restyle_covers()
         return cls(

@@ -47,6 +47,10 @@ class BlobStore(Protocol):
         """A local file holding the blob for the duration of the `with` block."""
         ...
 
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """(key, last-modified Unix time) of every blob whose key starts with `prefix`."""
+        ...
+
 
 def exists(store: BlobStore, key: str) -> bool:
     return store.size(key) is not None
