@@ -46,7 +46,8 @@ class _DatabaseCollector(Collector):
                 "Generations in status 5 per dispatch route (Celery queue) and phase",
                 labels=["route", "phase"],
             )
-            for route, (waiting, busy) in sorted(self.route_depth().items()):
+            by_route = {"preview": (0, 0)} | self.route_depth()
+            for route, (waiting, busy) in sorted(by_route.items()):
                 routes.add_metric([route, "queued"], waiting)
                 routes.add_metric([route, "running"], busy)
             yield routes
