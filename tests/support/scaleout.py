@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ def _wait(check: Any, timeout_s: float, what: str) -> None:
         try:
             if check():
                 return
-        except Exception:  # noqa: S110 - not up yet
+        except Exception:
             pass
         time.sleep(0.05)
     raise TimeoutError(f"{what} not ready after {timeout_s} s")
@@ -57,8 +57,19 @@ class RedisServer:
         assert binary, "redis-server is not installed (.ci/run installs it)"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--dir", str(self.folder)],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -216,6 +227,7 @@ def s3_server(folder: Path) -> Iterator[S3Server]:
     (folder / "data").mkdir(exist_ok=True)
     server = S3Server(f"http://127.0.0.1:{s3}", f"pixforge-{secrets.token_hex(4)}", process)
     try:
+
         def make_bucket() -> bool:
             client = server.client()
             try:
@@ -359,10 +371,8 @@ class Cluster:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 process.wait(timeout=10)
         for log in self.logs:
             log.close()

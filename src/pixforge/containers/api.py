@@ -125,6 +125,7 @@ class ApiContainer:
             ),
             settings.scratch_dir,
             slow_work,
+            redirect_downloads=settings.s3_downloads == "redirect",
         )
 
         def queue_depth() -> tuple[int, int]:

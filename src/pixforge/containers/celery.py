@@ -97,9 +97,7 @@ def worker_app(settings: Settings) -> Celery:
 
     signals.worker_process_init.connect(init_child, weak=False)
     signals.worker_process_shutdown.connect(close_child, weak=False)
-    app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True, ignore_result=True)(
-        render
-    )
+    app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True, ignore_result=True)(render)
     return app
 
 
