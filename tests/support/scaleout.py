@@ -148,6 +148,16 @@ class S3Server:
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
         )
 
+    def fresh_bucket(self) -> S3Server:
+        """The same server with a new, empty bucket (one per test)."""
+        other = S3Server(self.endpoint_url, f"pixforge-{secrets.token_hex(4)}", self.process)
+        client = other.client()
+        try:
+            client.create_bucket(Bucket=other.bucket)
+        finally:
+            client.close()
+        return other
+
     def env(self) -> dict[str, str]:
         return {
             "PIXFORGE_STORAGE": "s3",
