@@ -299,6 +299,7 @@ class Cluster:
     apis: list[tuple[subprocess.Popen[bytes], int]] = field(default_factory=list)
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: list[Any] = field(default_factory=list)
+    clients: list[Api] = field(default_factory=list)
 
     @property
     def database_url(self) -> str:
@@ -351,7 +352,9 @@ class Cluster:
         return process
 
     def api(self, api_key: str, index: int = 0) -> Api:
-        return Api(f"http://127.0.0.1:{self.apis[index][1]}", api_key)
+        client = Api(f"http://127.0.0.1:{self.apis[index][1]}", api_key)
+        self.clients.append(client)
+        return client
 
     def children(self, node: str) -> list[int]:
         """The pool children of a worker node (pids)."""
@@ -367,6 +370,8 @@ class Cluster:
         process.wait(timeout=10)
 
     def stop(self) -> None:
+        for client in self.clients:
+            client.close()
         for process in list(self.workers.values()):
             if process.poll() is None:
                 try:
