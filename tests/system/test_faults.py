@@ -201,15 +201,16 @@ def test_a_render_longer_than_the_visibility_timeout_runs_once(
 ) -> None:
     """Redis hands an unacknowledged message to another consumer once it is older than that
     consumer's visibility timeout, even while it is still rendering: here node-b (visibility
-    3 s) starts while node-a's 8-second render runs. The duplicate's claim is refused."""
+    3 s) starts while node-a's render runs. The duplicate's claim is refused."""
     with long_cluster(tmp_path, database_url, broker.url, PIXFORGE_LEASE_S="30") as running:
         key = running.create_account(MONTHLY)
         running.start_api()
         api = running.api(key)
         running.start_worker("node-a", concurrency=1)
-        ids = submit(api, 1, {**LONG, "quality": "1080p"})
+        ids = submit(api, 1, {**LONG, "quality": "1080p", "duration": 5})
         rendering_on(running, "node-a")
-        time.sleep(3.5)
+        # node-b's start-up takes a few seconds: it first sweeps for unacknowledged messages
+        # when the render has run longer than its 3 s.
         running.start_worker(
             "node-b",
             concurrency=1,
