@@ -20,11 +20,13 @@ from tests.support.media import image_bytes
 from tests.support.scaleout import (
     Cluster,
     RedisServer,
+    S3Server,
     cluster,
     ledger,
     pg_database,
     pg_query,
     redis_server,
+    s3_server,
     wait_all,
 )
 from tests.support.server import Api
@@ -36,6 +38,12 @@ MONTHLY = 1_000_000
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with s3_server(tmp_path_factory.mktemp("weed")) as server:
         yield server
 
 
@@ -69,9 +77,13 @@ def submit(apis: list[Api], requests: list[tuple[str, dict[str, Any]]]) -> list[
     return ids
 
 
-def output_blobs(running: Cluster) -> list[Path]:
-    media = Path(running.env["PIXFORGE_DATA_DIR"]) / "media"
-    return sorted(p for p in (media / "videos").rglob("*.mp4"))
+def s3_keys(s3: S3Server, prefix: str) -> list[str]:
+    client = s3.client()
+    try:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=s3.bucket, Prefix=prefix)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+    finally:
+        client.close()
 
 
 def check_exactly_once(
@@ -103,9 +115,10 @@ def check_exactly_once(
 
 
 def test_two_apis_two_nodes_thirty_mixed_generations(
-    tmp_path: Path, broker: RedisServer, database_url: str
+    tmp_path: Path, broker: RedisServer, database_url: str, weed: S3Server
 ) -> None:
-    with cluster(tmp_path, database_url, broker.url) as running:
+    s3 = weed.fresh_bucket()
+    with cluster(tmp_path, database_url, broker.url, **s3.env()) as running:
         key = running.create_account(MONTHLY)
         running.start_api()
         running.start_api()
@@ -115,11 +128,12 @@ def test_two_apis_two_nodes_thirty_mixed_generations(
         ids = submit(apis, mixed_requests(apis[0], 30))
         results = wait_all(apis[1], ids, timeout_s=240)
         assert {r["status"] for r in results.values()} == {1}
-        check_exactly_once(running, apis, ids, blobs=len(output_blobs(running)))
+        check_exactly_once(running, apis, ids, blobs=len(s3_keys(s3, "videos/")))
+        assert not (tmp_path / "data" / "media").exists()  # every blob is in the bucket
         for node in ("node-a", "node-b"):  # both nodes rendered some of them
             log = "".join(p.read_text() for p in tmp_path.glob(f"worker-{node}-*.log"))
             assert "generation succeeded" in log, node
-        # Outputs are served by either API with Range.
+        # Outputs are streamed from S3 by either API, with Range.
         url = results[ids[0]]["url"]
         other = url.replace(f":{running.apis[0][1]}/", f":{running.apis[1][1]}/")
         whole = httpx.get(url, timeout=30).content
