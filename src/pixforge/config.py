@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     concurrency_release_s: float = Field(default=600.0, gt=0)
     rate_limit_per_s: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=40, ge=1)
+    # Count the rate limit in this Redis, shared by every API replica (default: the broker's
+    # Redis in Celery mode; otherwise each process counts its own).
+    rate_limit_redis_url: str | None = None
     # Slow requests (uploads, URL fetches, mask selections) running at once, per account and
     # in all: below the 40 request threads, so polls and balance calls never wait behind them.
     slow_requests_per_account: int = Field(default=4, ge=1)

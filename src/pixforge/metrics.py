@@ -105,6 +105,12 @@ class Metrics:
             "Celery deliveries dropped because the generation was not claimable",
             registry=self.registry,
         )
+        self.model_loads_total = Counter(
+            "pixforge_worker_model_loads",
+            "Models loaded by this worker's engines (a pool child's first load, or a reload)",
+            ["model"],
+            registry=self.registry,
+        )
         self.queue_wait_s = Histogram(
             "pixforge_queue_wait_seconds",
             "Time from submission to claim",

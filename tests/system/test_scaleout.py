@@ -29,7 +29,7 @@ from tests.support.scaleout import (
     s3_server,
     wait_all,
 )
-from tests.support.server import Api
+from tests.support.server import Api, free_port
 
 pytestmark = pytest.mark.system
 MONTHLY = 1_000_000
@@ -122,7 +122,10 @@ def test_two_apis_two_nodes_thirty_mixed_generations(
         key = running.create_account(MONTHLY)
         running.start_api()
         running.start_api()
-        running.start_worker("node-a", concurrency=2)
+        metrics_port = free_port()
+        running.start_worker(
+            "node-a", concurrency=2, PIXFORGE_WORKER_METRICS_PORT=str(metrics_port)
+        )
         running.start_worker("node-b", concurrency=1)
         apis = [running.api(key, 0), running.api(key, 1)]
         ids = submit(apis, mixed_requests(apis[0], 30))
@@ -130,9 +133,15 @@ def test_two_apis_two_nodes_thirty_mixed_generations(
         assert {r["status"] for r in results.values()} == {1}
         check_exactly_once(running, apis, ids, blobs=len(s3_keys(s3, "videos/")))
         assert not (tmp_path / "data" / "media").exists()  # every blob is in the bucket
+        rendered = {}
         for node in ("node-a", "node-b"):  # both nodes rendered some of them
             log = "".join(p.read_text() for p in tmp_path.glob(f"worker-{node}-*.log"))
-            assert "generation succeeded" in log, node
+            rendered[node] = log.count('"generation succeeded"')
+            assert rendered[node] > 0, node
+        # node-a's two pool children count into one metrics port (multiprocess mode).
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        counts = re.findall(r"pixforge_render_duration_seconds_count\{[^}]*\} (\S+)", scraped)
+        assert sum(float(c) for c in counts) == rendered["node-a"], scraped
         # Outputs are streamed from S3 by either API, with Range.
         url = results[ids[0]]["url"]
         other = url.replace(f":{running.apis[0][1]}/", f":{running.apis[1][1]}/")
@@ -178,3 +187,19 @@ def test_routes_and_settings_checks(tmp_path: Path) -> None:
         timeout=60,
     )
     assert short.returncode == 2 and "must exceed PIXFORGE_RENDER_TIMEOUT_S" in short.stderr
+
+
+def test_the_rate_limit_is_shared_by_the_api_replicas(
+    tmp_path: Path, broker: RedisServer, database_url: str
+) -> None:
+    slow = {"PIXFORGE_RATE_LIMIT_PER_S": "0.5", "PIXFORGE_RATE_LIMIT_BURST": "4"}
+    with cluster(tmp_path, database_url, broker.url, **slow) as running:
+        key = running.create_account(MONTHLY)
+        running.start_api()
+        running.start_api()
+        apis = [running.api(key, 0), running.api(key, 1)]
+        codes = [apis[i % 2].get("/openapi/v2/account/balance")["ErrCode"] for i in range(6)]
+        # Four in the window in all, not four per replica.
+        assert codes == [0, 0, 0, 0, 500069, 500069], codes
+        other = running.create_account(MONTHLY)  # another key has its own window
+        assert running.api(other, 1).get("/openapi/v2/account/balance")["ErrCode"] == 0

@@ -19,7 +19,7 @@ from pixforge.queue.base import Dispatcher
 from pixforge.services.accounts import AccountService
 from pixforge.services.catalogue import CatalogueService
 from pixforge.services.generations import GenerationService
-from pixforge.services.limits import RateLimiter
+from pixforge.services.limits import KeyRateLimit, RateLimiter, SharedRateLimiter
 from pixforge.services.masks import MaskService
 from pixforge.services.operator import OperatorService
 from pixforge.services.uploads import MediaLimits, UploadService
@@ -37,7 +37,7 @@ class ApiContainer:
     accounts: AccountService
     uploads: UploadService
     generations: GenerationService
-    rate_limiter: RateLimiter
+    rate_limiter: KeyRateLimit
     dispatcher: Dispatcher
     catalogue: CatalogueService
     masks: MaskService
@@ -154,7 +154,7 @@ class ApiContainer:
             accounts=AccountService(db, settings.default_concurrency),
             uploads=uploads,
             generations=generations,
-            rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+            rate_limiter=rate_limiter(settings),
             dispatcher=dispatcher,
             catalogue=catalogue,
             masks=MaskService(db, blobs, public_url, prices, slow_work),
@@ -184,3 +184,16 @@ class ApiContainer:
                 step()
             except Exception:  # exiting anyway; the leases then expire on their own
                 logging.getLogger(__name__).exception("could not release running work")
+
+
+def rate_limiter(settings: Settings) -> KeyRateLimit:
+    """Shared through Redis when one is configured (PIXFORGE_RATE_LIMIT_REDIS_URL, or a Redis
+    broker in Celery mode), else per process."""
+    url = settings.rate_limit_redis_url
+    if url is None and settings.dispatcher == "celery":
+        url = settings.broker_url if settings.broker_url.startswith("redis") else None
+    if url:
+        return SharedRateLimiter(
+            url, settings.rate_limit_per_s, settings.rate_limit_burst, settings.queue_prefix
+        )
+    return RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)

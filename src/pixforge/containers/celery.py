@@ -110,12 +110,17 @@ def run_delivered(generation_id: int) -> str:
     if not _CHILD:  # a solo pool or a thread pool runs no worker_process_init
         raise RuntimeError("pixforge worker child was not initialised")
     child = _CHILD[0]
-    outcome = child.runner.run(generation_id)
+    runner = child.runner
+    loads_before = dict(runner.engine.loaded_models())
+    outcome = runner.run(generation_id)
     if outcome is Outcome.NOT_CLAIMED and child.recover():
-        outcome = child.runner.run(generation_id)
+        outcome = runner.run(generation_id)
+    for model, count in runner.engine.loaded_models().items():
+        if count > loads_before.get(model, 0):
+            runner.metrics.model_loads_total.labels(model).inc(count - loads_before.get(model, 0))
     if outcome is Outcome.NOT_CLAIMED:
         child.duplicates += 1
-        child.runner.metrics.duplicate_deliveries.inc()
+        runner.metrics.duplicate_deliveries.inc()
         log.info("delivery dropped: not claimable", extra={"video_id": generation_id})
     return str(outcome.value)
 
