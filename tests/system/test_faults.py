@@ -230,3 +230,21 @@ def test_rabbitmq_broker(tmp_path: Path, database_url: str) -> None:
         running.start_worker("node-a", concurrency=2)
         ids = submit(api, 6, VALID_TEXT)
         exactly_once(running, api, ids, "RabbitMQ broker (smoke)")
+
+
+def test_sigterm_drains_a_node(tmp_path: Path, broker: RedisServer, database_url: str) -> None:
+    """SIGTERM: the node takes no new work, finishes the render it has, then exits; what it
+    had not started is rendered by another node."""
+    with long_cluster(tmp_path, database_url, broker.url) as running:
+        key = running.create_account(MONTHLY)
+        running.start_api()
+        api = running.api(key)
+        node_a = running.start_worker("node-a", concurrency=1)
+        ids = submit(api, 3)
+        victim, _ = rendering_on(running, "node-a")
+        node_a.send_signal(signal.SIGTERM)
+        assert node_a.wait(timeout=120) == 0
+        assert ledger(database_url, [victim]).statuses[victim] == 1  # finished before exiting
+        running.start_worker("node-b", concurrency=1)
+        exactly_once(running, api, ids, "SIGTERM drain")
+        assert ledger(database_url, ids).attempts == {i: 1 for i in ids}
