@@ -53,6 +53,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/preview.py
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/diffusers_engine.py
+	$(BIN)/python bench/scaleout.py
 
 gallery: $(STAMP)
 	$(BIN)/python scripts/gallery.py

@@ -112,6 +112,21 @@ def test_an_api_process_loads_no_engine() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_app_loads_no_scale_out_dependency() -> None:
+    """`make serve` needs no extra: importing the app and building the default server loads
+    neither Celery, kombu, redis nor boto3 (they are imported only when selected)."""
+    code = (
+        "import sys, tempfile, pathlib, pixforge.app; "
+        "from pixforge.config import Settings; "
+        "from pixforge.containers.server import build_server; "
+        "build_server(Settings(data_dir=pathlib.Path(tempfile.mkdtemp()), workers=0)); "
+        "print(sorted(m for m in ('celery', 'kombu', 'redis', 'boto3', 'botocore', 'limits') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_only_the_store_imports_sqlalchemy() -> None:
     for path in SRC.rglob("*.py"):
         if path.is_relative_to(SRC / "store"):

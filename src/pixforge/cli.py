@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pixforge import __version__, cli_client
+from pixforge import __version__, cli_client, cli_scaleout
 from pixforge.domain.errors import PixforgeError
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ webhooks_app = typer.Typer(no_args_is_help=True, help="Webhook endpoints and del
 app.add_typer(templates_app, name="templates")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(cli_client.generate_app, name="generate")
+app.command()(cli_scaleout.worker)
+app.command()(cli_scaleout.routes)
+app.add_typer(cli_scaleout.storage_app, name="storage")
 app.command("status")(cli_client.status)
 app.command("balance")(cli_client.balance)
 app.command("speakers")(cli_client.speakers)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -55,6 +56,9 @@ class Settings(BaseSettings):
     concurrency_release_s: float = Field(default=600.0, gt=0)
     rate_limit_per_s: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=40, ge=1)
+    # Count the rate limit in this Redis, shared by every API replica (default: the broker's
+    # Redis in Celery mode; otherwise each process counts its own).
+    rate_limit_redis_url: str | None = None
     # Slow requests (uploads, URL fetches, mask selections) running at once, per account and
     # in all: below the 40 request threads, so polls and balance calls never wait behind them.
     slow_requests_per_account: int = Field(default=4, ge=1)
@@ -63,11 +67,13 @@ class Settings(BaseSettings):
 
     # -- generation lifecycle
     engine: EngineName = "preview"
-    # How submitted work reaches a worker: threads in this process ("embedded"), or in the
-    # submitting request's own thread ("inline": tests and one-shot tools).
-    dispatcher: Literal["embedded", "inline"] = "embedded"
-    # Where uploads and outputs are kept: files under data_dir/media, or memory (tests).
-    storage: Literal["local", "memory"] = "local"
+    # How submitted work reaches a worker: threads in this process ("embedded"), in the
+    # submitting request's own thread ("inline": tests and one-shot tools), or Celery queues
+    # read by `pixforge worker` processes ("celery": scale-out, needs PostgreSQL).
+    dispatcher: Literal["embedded", "inline", "celery"] = "embedded"
+    # Where uploads and outputs are kept: files under data_dir/media, memory (tests), or an
+    # S3-compatible bucket (scale-out: every API replica and worker node sees the same blobs).
+    storage: Literal["local", "memory", "s3"] = "local"
     # On shutdown, running renders are handed back at their next step; a worker still busy
     # after this long is left behind (its work is released for it).
     stop_grace_s: float = Field(default=5.0, ge=0)
@@ -85,6 +91,40 @@ class Settings(BaseSettings):
     preview_draft: bool = False
     # Lip-sync TTS voice: "synth" (built in) or "espeak" (real words; needs espeak-ng installed).
     tts_engine: Literal["synth", "espeak"] = "synth"
+
+    # -- scale-out (PIXFORGE_DISPATCHER=celery; pip install 'pixforge[scaleout]'; docs/deploy.md)
+    # Celery broker: Redis by default, RabbitMQ by an amqp:// URL. With a redis:// URL the
+    # per-key rate limit is shared by every API replica through the same Redis.
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    # Queue names are "<prefix>.<route>" (`pixforge routes` lists them).
+    queue_prefix: str = "pixforge"
+    # Lease owners are "<node id>:<pid>:<random>"; dead local owners are recovered at once.
+    node_id: str | None = None
+    # A render is failed after this long (checked at each progress step; Celery's hard time
+    # limit is this plus the lease as a backstop).
+    render_timeout_s: float = Field(default=3600.0, gt=0)
+    # Redis redelivers an unacknowledged message after this long, even while it is running:
+    # it must exceed render_timeout_s (checked at start).
+    celery_visibility_timeout_s: float = Field(default=7200.0, gt=0)
+    # The reaper (in each API process) re-publishes rows whose lease ran out, and rows still
+    # waiting this long after their last publish (a message lost with the broker).
+    reaper_interval_s: float = Field(default=5.0, gt=0)
+    redispatch_after_s: float = Field(default=600.0, gt=0)
+    # Render durations and model loads of `pixforge worker` (0: no metrics port).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # S3-compatible storage (PIXFORGE_STORAGE=s3).
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "pixforge"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    # /files/{token}/{name}: streamed through the API with Range ("proxy"), or a 307 to a
+    # presigned URL ("redirect"; clients must follow redirects).
+    s3_downloads: Literal["proxy", "redirect"] = "proxy"
+    # The endpoint clients reach, for presigned URLs (default: s3_endpoint_url).
+    s3_public_endpoint_url: str | None = None
+    s3_presign_expires_s: int = Field(default=900, ge=1, le=604800)
 
     # -- webhooks (delivered on terminal status; retried after each delay, then given up)
     webhook_retry_delays_s: Annotated[list[float], NoDecode] = Field(
@@ -168,6 +208,29 @@ class Settings(BaseSettings):
             )
         return value.strip() if value else None
 
+    @model_validator(mode="after")
+    def _check_scale_out(self) -> Settings:
+        if self.dispatcher == "celery":
+            if not (self.database_url or "").startswith("postgresql"):
+                raise ValueError(
+                    "PIXFORGE_DISPATCHER=celery needs PostgreSQL: set PIXFORGE_DATABASE_URL "
+                    "to a postgresql+psycopg:// URL (SQLite cannot be shared across hosts)"
+                )
+            if self.celery_visibility_timeout_s <= self.render_timeout_s:
+                raise ValueError(
+                    f"PIXFORGE_CELERY_VISIBILITY_TIMEOUT_S ({self.celery_visibility_timeout_s:g}) "
+                    f"must exceed PIXFORGE_RENDER_TIMEOUT_S ({self.render_timeout_s:g}): Redis "
+                    "would hand a running render to a second worker"
+                )
+        if self.storage == "s3" and not self.s3_endpoint_url:
+            raise ValueError("PIXFORGE_STORAGE=s3 needs PIXFORGE_S3_ENDPOINT_URL")
+        return self
+
+    @property
+    def resolved_node_id(self) -> str:
+        """This machine's name in lease owners (the host name unless set)."""
+        return self.node_id or socket.gethostname()
+
     @property
     def resolved_database_url(self) -> str:
         """The configured DSN, or a SQLite file inside the data directory."""
@@ -212,6 +275,9 @@ def explain_settings_error(error: ValidationError, options: Mapping[str, str]) -
         if name in seen:
             continue  # a union (`int | None`) reports each alternative: one line is enough
         seen.add(name)
+        if not name:  # a rule across settings (model validator): its message names them
+            lines.append(str(problem["msg"]).removeprefix("Value error, "))
+            continue
         source = options.get(name, f"PIXFORGE_{name.upper()}")
         value = problem.get("input")
         given = ",".join(map(str, value)) if isinstance(value, list) else value

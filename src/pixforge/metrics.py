@@ -12,6 +12,7 @@ QueueDepthFn = Callable[[], tuple[int, int]]
 StatusCountsFn = Callable[[], dict[int, int]]
 ModelLoadsFn = Callable[[], dict[str, int]]
 DeliveryCountsFn = Callable[[], dict[str, int]]
+RouteDepthFn = Callable[[], dict[str, tuple[int, int]]]
 
 
 class _DatabaseCollector(Collector):
@@ -23,7 +24,9 @@ class _DatabaseCollector(Collector):
         status_counts: StatusCountsFn,
         model_loads: ModelLoadsFn,
         delivery_counts: DeliveryCountsFn,
+        route_depth: RouteDepthFn | None = None,
     ) -> None:
+        self.route_depth = route_depth
         self.queue_depth = queue_depth
         self.status_counts = status_counts
         self.model_loads = model_loads
@@ -37,6 +40,17 @@ class _DatabaseCollector(Collector):
         depth.add_metric(["queued"], queued)
         depth.add_metric(["running"], running)
         yield depth
+        if self.route_depth is not None:
+            routes = GaugeMetricFamily(
+                "pixforge_route_queue_depth",
+                "Generations in status 5 per dispatch route (Celery queue) and phase",
+                labels=["route", "phase"],
+            )
+            by_route = {"preview": (0, 0)} | self.route_depth()
+            for route, (waiting, busy) in sorted(by_route.items()):
+                routes.add_metric([route, "queued"], waiting)
+                routes.add_metric([route, "running"], busy)
+            yield routes
         by_status = GaugeMetricFamily(
             "pixforge_generations", "Generations stored, by status code", labels=["status"]
         )
@@ -86,6 +100,17 @@ class Metrics:
             buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800),
             registry=self.registry,
         )
+        self.duplicate_deliveries = Counter(
+            "pixforge_duplicate_deliveries",
+            "Celery deliveries dropped because the generation was not claimable",
+            registry=self.registry,
+        )
+        self.model_loads_total = Counter(
+            "pixforge_worker_model_loads",
+            "Models loaded by this worker's engines (a pool child's first load, or a reload)",
+            ["model"],
+            registry=self.registry,
+        )
         self.queue_wait_s = Histogram(
             "pixforge_queue_wait_seconds",
             "Time from submission to claim",
@@ -99,7 +124,10 @@ class Metrics:
         status_counts: StatusCountsFn,
         model_loads: ModelLoadsFn,
         delivery_counts: DeliveryCountsFn,
+        route_depth: RouteDepthFn | None = None,
     ) -> None:
         self.registry.register(
-            _DatabaseCollector(queue_depth, status_counts, model_loads, delivery_counts)
+            _DatabaseCollector(
+                queue_depth, status_counts, model_loads, delivery_counts, route_depth
+            )
         )

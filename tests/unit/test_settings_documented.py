@@ -1,5 +1,6 @@
 """Every setting is documented: the README's settings table (or docs/gpu.md for the diffusers
-switches) names each field of `Settings` as its environment variable."""
+switches, docs/deploy.md for scale-out) names each field of `Settings` as its environment
+variable."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from pixforge.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = ("README.md", "docs/gpu.md")
+DOCUMENTS = ("README.md", "docs/gpu.md", "docs/deploy.md")
 
 
 def documented_names() -> set[str]:

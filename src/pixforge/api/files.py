@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pixforge.api.deps import StateDep
@@ -29,6 +29,10 @@ _DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def _download(request: Request, state: StateDep, token: str, name: str) -> Response:
     # A NUL cannot be in a token, and PostgreSQL refuses it in a text comparison.
     row = None if "\x00" in token else await run_in_threadpool(state.uploads.stored_file, token)
+    if row is not None and state.uploads.redirect_downloads:
+        url = await run_in_threadpool(state.uploads.download_redirect, row, name)
+        if url is not None:
+            return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
     size = await run_in_threadpool(state.blobs.size, row.storage_key) if row else None
     if row is None or size is None:
         raise UnknownEndpointError("file not found", 404)

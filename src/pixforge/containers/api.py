@@ -5,7 +5,7 @@ through the Dispatcher it is given."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pixforge.config import Settings
@@ -19,7 +19,7 @@ from pixforge.queue.base import Dispatcher
 from pixforge.services.accounts import AccountService
 from pixforge.services.catalogue import CatalogueService
 from pixforge.services.generations import GenerationService
-from pixforge.services.limits import RateLimiter
+from pixforge.services.limits import KeyRateLimit, RateLimiter, SharedRateLimiter
 from pixforge.services.masks import MaskService
 from pixforge.services.operator import OperatorService
 from pixforge.services.uploads import MediaLimits, UploadService
@@ -37,7 +37,7 @@ class ApiContainer:
     accounts: AccountService
     uploads: UploadService
     generations: GenerationService
-    rate_limiter: RateLimiter
+    rate_limiter: KeyRateLimit
     dispatcher: Dispatcher
     catalogue: CatalogueService
     masks: MaskService
@@ -72,6 +72,7 @@ class ApiContainer:
         *,
         served: frozenset[tuple[str, Mode]] | None = None,
         model_loads: Callable[[], dict[str, int]] = dict,
+        routes: Mapping[tuple[str, Mode], str] | None = None,
     ) -> ApiContainer:
         settings, db, blobs = core.settings, core.db, core.blobs
         public_url = settings.resolved_public_url
@@ -99,6 +100,7 @@ class ApiContainer:
             settings.concurrency_release_s,
             served=served,
             require_activation=settings.templates_require_activation,
+            routes=routes,
         )
         uploads = UploadService(
             db,
@@ -123,6 +125,7 @@ class ApiContainer:
             ),
             settings.scratch_dir,
             slow_work,
+            redirect_downloads=settings.s3_downloads == "redirect",
         )
 
         def queue_depth() -> tuple[int, int]:
@@ -137,7 +140,13 @@ class ApiContainer:
             with db.read() as conn:
                 return webhook_repo.count_by_state(conn)
 
-        core.metrics.watch_database(queue_depth, status_counts, model_loads, delivery_counts)
+        def route_depth() -> dict[str, tuple[int, int]]:
+            with db.read() as conn:
+                return generation_repo.queue_depth_by_route(conn, core.lifecycle.clock())
+
+        core.metrics.watch_database(
+            queue_depth, status_counts, model_loads, delivery_counts, route_depth
+        )
         catalogue = CatalogueService(core.templates, db, blobs, public_url)
         catalogue.install_restyle_covers()
         return cls(
@@ -145,7 +154,7 @@ class ApiContainer:
             accounts=AccountService(db, settings.default_concurrency),
             uploads=uploads,
             generations=generations,
-            rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+            rate_limiter=rate_limiter(settings),
             dispatcher=dispatcher,
             catalogue=catalogue,
             masks=MaskService(db, blobs, public_url, prices, slow_work),
@@ -175,3 +184,16 @@ class ApiContainer:
                 step()
             except Exception:  # exiting anyway; the leases then expire on their own
                 logging.getLogger(__name__).exception("could not release running work")
+
+
+def rate_limiter(settings: Settings) -> KeyRateLimit:
+    """Shared through Redis when one is configured (PIXFORGE_RATE_LIMIT_REDIS_URL, or a Redis
+    broker in Celery mode), else per process."""
+    url = settings.rate_limit_redis_url
+    if url is None and settings.dispatcher == "celery":
+        url = settings.broker_url if settings.broker_url.startswith("redis") else None
+    if url:
+        return SharedRateLimiter(
+            url, settings.rate_limit_per_s, settings.rate_limit_burst, settings.queue_prefix
+        )
+    return RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)

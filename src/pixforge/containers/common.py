@@ -51,6 +51,22 @@ def open_blobs(settings: Settings) -> BlobStore:
         from pixforge.storage.memory import MemoryBlobStore
 
         return MemoryBlobStore()
+    if settings.storage == "s3":
+        from pixforge.storage.s3 import S3BlobStore, S3Options
+
+        assert settings.s3_endpoint_url is not None  # checked by Settings
+        return S3BlobStore(
+            S3Options(
+                endpoint_url=settings.s3_endpoint_url,
+                bucket=settings.s3_bucket,
+                region=settings.s3_region,
+                access_key_id=settings.s3_access_key_id,
+                secret_access_key=settings.s3_secret_access_key,
+                addressing_style=settings.s3_addressing_style,
+                public_endpoint_url=settings.s3_public_endpoint_url,
+                presign_expires_s=settings.s3_presign_expires_s,
+            )
+        )
     from pixforge.storage.local import LocalBlobStore
 
     return LocalBlobStore(settings.media_dir)

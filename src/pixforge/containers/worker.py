@@ -63,7 +63,7 @@ class WorkerContainer:
             if not espeak_available():
                 raise ValueError("PIXFORGE_TTS_ENGINE=espeak needs the espeak-ng program on PATH")
         config = engine_config(settings, core.templates)
-        return cls(core, load_moderation(settings), config, new_owner_id())
+        return cls(core, load_moderation(settings), config, new_owner_id(settings.resolved_node_id))
 
     def runner(self, index: int, stopping: threading.Event | None = None) -> Runner:
         """A runner with its own engine instance (pipelines are not thread-safe)."""
@@ -78,6 +78,7 @@ class WorkerContainer:
                 owner=f"{self.owner_prefix}:{index}",
                 lease_s=core.settings.lease_s,
                 scratch_dir=core.settings.scratch_dir,
+                render_timeout_s=core.settings.render_timeout_s,
             ),
             stopping,
         )

@@ -65,6 +65,8 @@ class NewGeneration:
     manifest: JobManifest
     seed: int
     cost: int
+    # The queue suffix its work is dispatched on ("preview", or a diffusers checkpoint's).
+    route: str = "preview"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,9 @@ class Lifecycle:
             started_at=None,
             finished_at=None,
             manifest_json=manifest_to_json(new.manifest),
+            dispatch_route=new.route,
+            # Published right after this commit; the reaper re-publishes it if that is lost.
+            dispatched_at=now,
         )
         repo.insert_generation(conn, row)
         from_monthly, from_package = split_charge(account.credit_monthly, new.cost)

@@ -8,8 +8,8 @@ from typing import Protocol
 class Dispatcher(Protocol):
     """A doorbell, not a store: the database row stays the source of truth."""
 
-    def notify(self, generation_id: int) -> None:
-        """A new generation is waiting (called after its transaction commits)."""
+    def notify(self, generation_id: int, route: str = "preview") -> None:
+        """A new generation is waiting on `route` (called after its transaction commits)."""
         ...
 
     def start(self) -> None: ...

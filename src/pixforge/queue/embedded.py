@@ -40,7 +40,7 @@ class EmbeddedDispatcher:
         self._threads: list[threading.Thread] = []
         self.runners: list[Runner] = []
 
-    def notify(self, generation_id: int) -> None:
+    def notify(self, generation_id: int, route: str = "preview") -> None:
         with self._wake:
             self._pending += 1
             self._wake.notify()

@@ -17,7 +17,7 @@ class InlineDispatcher:
         # One engine: generations run one at a time, whichever request thread submits them.
         self._lock = threading.Lock()
 
-    def notify(self, generation_id: int) -> None:
+    def notify(self, generation_id: int, route: str = "preview") -> None:
         if not self.autorun:
             with self._lock:
                 self.pending.append(generation_id)

@@ -97,6 +97,7 @@ class GenerationService:
         concurrency_release_s: float,
         served: frozenset[tuple[str, Mode]] | None = None,
         require_activation: bool = True,
+        routes: Mapping[tuple[str, Mode], str] | None = None,
     ) -> None:
         self.db = db
         self.hot = HotReads(db)
@@ -113,6 +114,8 @@ class GenerationService:
         self.served = served
         # PixVerse only runs effect templates an account has activated (500070 otherwise).
         self.require_activation = require_activation
+        # (model, mode) -> dispatch route; everything else goes to "preview".
+        self.routes = routes or {}
 
     def submit(self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec) -> int:
         """Charge and queue a generation; return its id (the first id again on a replay)."""
@@ -131,6 +134,7 @@ class GenerationService:
             manifest=plan.manifest,
             seed=seed,
             cost=plan.cost,
+            route=self.routes.get((plan.spec.model, plan.spec.mode), "preview"),
         )
         try:
             with self.db.write() as conn:
@@ -160,7 +164,7 @@ class GenerationService:
             "generation submitted",
             extra={"video_id": new.id, "credits": plan.cost, "model": plan.spec.model},
         )
-        self.dispatcher.notify(new.id)
+        self.dispatcher.notify(new.id, new.route)
         return new.id
 
     def credits_of(self, caller: Caller, video_id: int) -> int:

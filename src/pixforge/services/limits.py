@@ -1,12 +1,24 @@
-"""Per-key request rate limiting (token bucket); the concurrency cap lives in generations.py."""
+"""Per-key request rate limiting: a token bucket per process, or one window shared by every API
+replica through Redis (the `limits` library); the concurrency cap lives in generations.py."""
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pixforge.domain.errors import RateLimitError
+
+log = logging.getLogger(__name__)
+
+
+class KeyRateLimit(Protocol):
+    def check(self, api_key_id: int) -> None:
+        """Raise RateLimitError when this key is over its rate."""
+        ...
 
 
 @dataclass(slots=True)
@@ -36,6 +48,45 @@ class RateLimiter:
                 bucket.tokens -= 1.0
                 return
             wait_s = (1.0 - bucket.tokens) / self.per_s
+        raise RateLimitError(
+            f"API-KEY: rate limit of {self.per_s:g} requests/s (burst {self.burst}) exceeded; "
+            f"retry after {wait_s:.2f} s",
+            retry_after_s=wait_s,
+        )
+
+
+class SharedRateLimiter:
+    """The same limit, counted in Redis for all API replicas: at most `burst` requests in any
+    moving window of burst/per_s seconds (rounded up to whole seconds). When Redis cannot be
+    reached the process's own bucket decides, so an outage never refuses every request."""
+
+    def __init__(self, redis_url: str, per_s: float, burst: int, prefix: str) -> None:
+        from limits import RateLimitItemPerSecond
+        from limits.storage import RedisStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        window_s = max(1, math.ceil(burst / per_s))
+        self.item: Any = RateLimitItemPerSecond(max(burst, round(per_s * window_s)), window_s)
+        self.storage: Any = RedisStorage(
+            redis_url, key_prefix=f"{prefix}:rate", wrap_exceptions=True, socket_timeout=1.0
+        )
+        self.limiter: Any = MovingWindowRateLimiter(self.storage)
+        self.per_s = per_s
+        self.burst = burst
+        self.fallback = RateLimiter(per_s, burst)
+
+    def check(self, api_key_id: int) -> None:
+        key = str(api_key_id)
+        try:
+            allowed = bool(self.limiter.hit(self.item, key))
+            if allowed:
+                return
+            reset_at = float(self.limiter.get_window_stats(self.item, key).reset_time)
+        except Exception:
+            log.warning("shared rate limit unavailable; using this process's", exc_info=True)
+            self.fallback.check(api_key_id)
+            return
+        wait_s = max(0.01, reset_at - time.time())
         raise RateLimitError(
             f"API-KEY: rate limit of {self.per_s:g} requests/s (burst {self.burst}) exceeded; "
             f"retry after {wait_s:.2f} s",

@@ -33,7 +33,7 @@ from pixforge.services.accounts import Caller
 from pixforge.services.idempotency import replayed
 from pixforge.services.inputs import facts_of
 from pixforge.services.workload import SlowWork, storage_errors
-from pixforge.storage.base import BlobStore
+from pixforge.storage.base import BlobStore, SignsUrls
 from pixforge.store import idempotency as replay_repo
 from pixforge.store import uploads as repo
 from pixforge.store.db import ConflictError, Database
@@ -103,8 +103,13 @@ class UploadService:
         fetch_limits: FetchLimits,
         scratch_dir: Path,
         slow_work: SlowWork,
+        *,
+        redirect_downloads: bool = False,
     ) -> None:
         self.db = db
+        # Downloads answered with a redirect to the store (S3 presigned GET) instead of
+        # streamed through this process.
+        self.redirect_downloads = redirect_downloads and isinstance(blobs, SignsUrls)
         # An upload fetches, decodes and probes: bounded per account and in all.
         self.slow_work = slow_work
         self.blobs = blobs
@@ -337,6 +342,14 @@ class UploadService:
                 return StoredUpload(**previous)
             raise InternalError("could not record the upload") from error
         return response
+
+    def download_redirect(self, row: FileRow, name: str) -> str | None:
+        """Where to send a client for this file (a presigned URL), or None to stream it."""
+        if not self.redirect_downloads:
+            return None
+        blobs = self.blobs
+        assert isinstance(blobs, SignsUrls)
+        return blobs.presigned_url(row.storage_key, name, row.content_type)
 
     def stored_file(self, token: str) -> FileRow | None:
         """A stored file's metadata by its unguessable token (the bytes are in the blobs)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 CHUNK_BYTES = 256 * 1024
 
@@ -46,6 +46,17 @@ class BlobStore(Protocol):
     def materialize(self, key: str) -> AbstractContextManager[Path]:
         """A local file holding the blob for the duration of the `with` block."""
         ...
+
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """(key, last-modified Unix time) of every blob whose key starts with `prefix`."""
+        ...
+
+
+@runtime_checkable
+class SignsUrls(Protocol):
+    """A store whose blobs clients can fetch directly (S3: a presigned GET)."""
+
+    def presigned_url(self, key: str, filename: str, content_type: str) -> str: ...
 
 
 def exists(store: BlobStore, key: str) -> bool:

@@ -83,6 +83,14 @@ class LocalBlobStore:
             raise BlobNotFoundError(key)
         yield path
 
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        for path in sorted(self.root.rglob("*")):
+            if not path.is_file() or path.name.startswith(".tmp-"):
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix):
+                yield key, path.stat().st_mtime
+
 
 def _chunks(stream: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
     with stream:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ class MemoryBlobStore:
 
     def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
+        self._times: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def put_file(self, key: str, source: Path) -> int:
@@ -26,6 +28,7 @@ class MemoryBlobStore:
     def put_bytes(self, key: str, data: bytes) -> int:
         with self._lock:
             self._blobs[key] = bytes(data)
+            self._times[key] = time.time()
         return len(data)
 
     def size(self, key: str) -> int | None:
@@ -44,6 +47,7 @@ class MemoryBlobStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._blobs.pop(key, None)
+            self._times.pop(key, None)
 
     @contextmanager
     def materialize(self, key: str) -> Iterator[Path]:
@@ -56,6 +60,11 @@ class MemoryBlobStore:
             path = Path(folder) / f"blob{suffix}"
             path.write_bytes(data)
             yield path
+
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        with self._lock:
+            found = [(k, self._times[k]) for k in sorted(self._blobs) if k.startswith(prefix)]
+        return iter(found)
 
     def keys(self) -> list[str]:
         with self._lock:

@@ -48,6 +48,9 @@ class GenerationRow:
     finished_at: float | None
     # The inputs resolved at submit (domain.manifest); None on rows written before it existed.
     manifest_json: str | None = None
+    # The route (queue suffix) it is dispatched on, and when it was last published.
+    dispatch_route: str | None = None
+    dispatched_at: float | None = None
 
 
 def insert_generation(conn: Connection, row: GenerationRow) -> None:
@@ -91,6 +94,79 @@ def queue_depth(conn: Connection) -> tuple[int, int]:
     ).all()
     counts = {bool(r[0]): int(r[1]) for r in rows}
     return counts.get(False, 0), counts.get(True, 0)
+
+
+def queue_depth_by_route(conn: Connection, now: float) -> dict[str, tuple[int, int]]:
+    """(queued, running) status-5 generations per dispatch route ("preview" when unset)."""
+    running = and_(
+        generations.c.lease_owner.is_not(None), generations.c.lease_expires_at >= now
+    ).label("running")
+    route = func.coalesce(generations.c.dispatch_route, "preview").label("route")
+    rows = conn.execute(
+        select(route, running, func.count())
+        .where(generations.c.status == GENERATING)
+        .group_by(route, running)
+    ).all()
+    depth: dict[str, tuple[int, int]] = {}
+    for name, is_running, count in rows:
+        queued, busy = depth.get(str(name), (0, 0))
+        if is_running:
+            busy += int(count)
+        else:
+            queued += int(count)
+        depth[str(name)] = (queued, busy)
+    return depth
+
+
+def take_for_redispatch(
+    conn: Connection, now: float, redispatch_after_s: float, limit: int
+) -> list[tuple[int, str]]:
+    """(id, route) of waiting generations whose message may be lost, stamped as published now:
+    a lease that ran out since the last publish (a dead or hung worker), or no live lease and
+    no publish for `redispatch_after_s` (the broker lost it, or the API died before publishing).
+    Rows are locked with SKIP LOCKED, so several reapers never publish one row twice at once."""
+    no_live_lease = or_(
+        generations.c.lease_expires_at.is_(None), generations.c.lease_expires_at < now
+    )
+    due = or_(
+        generations.c.dispatched_at.is_(None),
+        generations.c.dispatched_at < now - redispatch_after_s,
+        and_(
+            generations.c.lease_expires_at.is_not(None),
+            generations.c.dispatched_at < generations.c.lease_expires_at,
+        ),
+    )
+    return _stamp(conn, and_(generations.c.status == GENERATING, no_live_lease, due), now, limit)
+
+
+def take_unleased(conn: Connection, now: float, limit: int) -> list[tuple[int, str]]:
+    """(id, route) of every waiting generation without a live lease, stamped as published now
+    (the broker was found empty after a restart: all their messages are gone)."""
+    no_live_lease = or_(
+        generations.c.lease_expires_at.is_(None), generations.c.lease_expires_at < now
+    )
+    return _stamp(conn, and_(generations.c.status == GENERATING, no_live_lease), now, limit)
+
+
+def _stamp(
+    conn: Connection, where: ColumnElement[bool], now: float, limit: int
+) -> list[tuple[int, str]]:
+    query = (
+        select(generations.c.id, generations.c.dispatch_route)
+        .where(where)
+        .order_by(generations.c.created_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = [(int(r[0]), str(r[1] or "preview")) for r in conn.execute(query).all()]
+    if rows:
+        conn.execute(
+            update(generations)
+            .where(generations.c.id.in_([r[0] for r in rows]))
+            .values(dispatched_at=now)
+        )
+    return rows
 
 
 def _claimable(now: float) -> ColumnElement[bool]:

@@ -120,10 +120,15 @@ generations = Table(
     Column("finished_at", Float, nullable=True),
     # The inputs resolved at submit (blob keys and probed facts, domain/manifest.py).
     Column("manifest_json", Text, nullable=True),
+    # The queue the generation is published to (Celery: "<prefix>.<route>") and when it was
+    # last published (the reaper re-publishes lost and expired work).
+    Column("dispatch_route", String(80), nullable=True),
+    Column("dispatched_at", Float, nullable=True),
     CheckConstraint("status IN (1, 5, 6, 7, 8)", name="status_known"),
     Index("ix_generations_status_lease", "status", "lease_expires_at"),
     Index("ix_generations_account_status", "account_id", "status"),
     Index("ix_generations_account_created", "account_id", "created_at"),
+    Index("ix_generations_status_route", "status", "dispatch_route"),
 )
 
 ledger = Table(

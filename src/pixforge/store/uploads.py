@@ -74,3 +74,13 @@ def insert_upload(conn: Connection, row: UploadRow) -> None:
 def get_upload(conn: Connection, upload_id: int) -> UploadRow | None:
     row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).mappings().first()
     return UploadRow(**row) if row else None
+
+
+def known_keys(conn: Connection, keys: list[str]) -> set[str]:
+    """The storage keys among `keys` that a stored file names."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        rows = conn.execute(select(files.c.storage_key).where(files.c.storage_key.in_(batch)))
+        found.update(str(r[0]) for r in rows)
+    return found

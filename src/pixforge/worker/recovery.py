@@ -26,9 +26,10 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def expire_dead_local_leases(db: Database, lifecycle: Lifecycle) -> int:
-    """Abandon leases whose owner ran on this host and no longer exists; return how many."""
-    host = socket.gethostname()
+def expire_dead_local_leases(db: Database, lifecycle: Lifecycle, node_id: str | None = None) -> int:
+    """Abandon leases whose owner ran on this node (the host name unless given) and no longer
+    exists; return how many."""
+    host = node_id or socket.gethostname()
     with db.read() as conn:
         leased = repo.leased(conn)
     expired = 0

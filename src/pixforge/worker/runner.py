@@ -37,9 +37,10 @@ PROGRESS_INTERVAL_S = 1.0
 FINISH_RETRY_DELAYS_S = (0.2, 1.0, 3.0)
 
 
-def new_owner_id() -> str:
-    """Lease owner: host and pid (so recovery can spot dead local owners) plus a random part."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def new_owner_id(node_id: str | None = None) -> str:
+    """Lease owner: node (the host name unless set) and pid, so recovery can spot dead local
+    owners, plus a random part."""
+    return f"{node_id or socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Outcome(StrEnum):
@@ -55,6 +56,10 @@ class Outcome(StrEnum):
 
 class LeaseLostError(Exception):
     """The generation is no longer ours (cancelled, deleted, or another worker took over)."""
+
+
+class RenderTimeoutError(Exception):
+    """The render ran past PIXFORGE_RENDER_TIMEOUT_S."""
 
 
 class StoppingError(Exception):
@@ -95,6 +100,8 @@ class RunnerConfig:
     owner: str
     lease_s: float
     scratch_dir: Path
+    # A render still running after this long fails (checked at each progress step).
+    render_timeout_s: float | None = None
 
 
 class Runner:
@@ -118,6 +125,7 @@ class Runner:
         self.owner = config.owner
         self.lease_s = config.lease_s
         self.scratch_dir = config.scratch_dir
+        self.render_timeout_s = config.render_timeout_s
         # Set when the process shuts down: a running render is handed back at its next step.
         self.stopping = stopping or threading.Event()
 
@@ -188,6 +196,9 @@ class Runner:
     def _render(self, claimed: Claimed, scratch: Path) -> RenderResult:
         row = claimed.row
         interval_s = min(self.lease_s / 3, PROGRESS_INTERVAL_S)
+        deadline = (
+            time.monotonic() + self.render_timeout_s if self.render_timeout_s is not None else None
+        )
 
         def renew(progress: float) -> bool:
             return self.lifecycle.heartbeat(row.id, self.owner, self.lease_s, progress)
@@ -201,6 +212,10 @@ class Runner:
                     raise StoppingError(f"shutting down during {row.id}")
                 if heartbeat.lost:
                     raise LeaseLostError(f"lease on {row.id} was lost")
+                if deadline is not None and time.monotonic() > deadline:
+                    raise RenderTimeoutError(
+                        f"the render took longer than {self.render_timeout_s:g} s"
+                    )
 
             progress(0.0)
             result = self.engine.render(job, scratch, progress)
