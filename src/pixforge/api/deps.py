@@ -114,3 +114,16 @@ def json_body(model: type[ModelT]) -> Callable[..., Awaitable[ModelT]]:
             raise from_pydantic(error) from error
 
     return parse
+
+
+def json_model(model: type[ModelT]) -> Callable[..., Awaitable[ModelT]]:
+    """A JSON body dependency for routes without an API key (the admin API); an empty body is
+    an empty object."""
+
+    async def parse(request: Request) -> ModelT:
+        try:
+            return model.model_validate_json(await request.body() or b"{}")
+        except ValidationError as error:
+            raise from_pydantic(error) from error
+
+    return parse

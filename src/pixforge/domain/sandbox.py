@@ -1,6 +1,6 @@
 """Sandbox directives: the magic tokens a sandbox account writes in a prompt (or another free
 field) and the scenario steps an operator queues, parsed into typed directives; and the error
-each forced ErrCode raises. Pure: no I/O.
+each forced error code raises. Pure: no I/O.
 
 A token is ``[pixforge:ACTION option=value ...]``; docs/sandbox.md has the table of actions and
 options. The same text (without the brackets) is a scenario step, so there is one grammar.
@@ -73,7 +73,7 @@ def _too_many(message: str) -> errors.PixforgeError:
     return errors.RateLimitError(message, retry_after_s=1.0)
 
 
-# Every ErrCode a sandbox can force, with the error (and message) it answers.
+# Every error code a sandbox can force, with the error (and message) it answers.
 FORCEABLE: dict[int, Callable[[str], errors.PixforgeError]] = {
     10001: errors.MissingApiKeyError,
     10002: errors.UnknownApiKeyError,
@@ -105,7 +105,7 @@ FORCEABLE: dict[int, Callable[[str], errors.PixforgeError]] = {
 
 @dataclass(frozen=True, slots=True)
 class Directive:
-    """One parsed token or scenario step: an outcome, a forced ErrCode or a transport fault."""
+    """One parsed token or scenario step: an outcome, a forced error code or a transport fault."""
 
     outcome: Outcome | None = None
     err_code: int | None = None
@@ -185,11 +185,13 @@ class Directive:
         )
 
     def error(self) -> errors.PixforgeError:
-        """The error a forced ErrCode answers."""
+        """The error a forced error code answers."""
         assert self.err_code is not None
-        message = f"sandbox: forced ErrCode {self.err_code} ([pixforge:{self.text()}])"
+        message = f"sandbox: forced error code {self.err_code} ([pixforge:{self.text()}])"
         if self.err_code == 500069:
-            return errors.RateLimitError(message, retry_after_s=self.retry_after_s)
+            # The envelope rounds a wait up to whole seconds (+0.5): the header shows exactly
+            # the seconds asked for.
+            return errors.RateLimitError(message, retry_after_s=max(0.0, self.retry_after_s - 0.5))
         return FORCEABLE[self.err_code](message)
 
 
@@ -240,7 +242,7 @@ def _action(field: str, action: str, stage: Stage) -> Directive:
         code = action[4:]
         if not code.isdigit() or int(code) not in FORCEABLE:
             raise SandboxTokenError(
-                f"{field}: sandbox ErrCode {code!r} is not one a sandbox can force "
+                f"{field}: sandbox error code {code!r} is not one a sandbox can force "
                 f"({', '.join(str(c) for c in FORCEABLE)})"
             )
         return Directive(err_code=int(code), stage=stage)
@@ -344,7 +346,9 @@ def timed_outcome(timing: Timing, model: str, quality: str, index: int) -> Direc
     if timing.mode is TimingMode.POLLS:
         return Directive(outcome=Outcome.SUCCEED, after_polls=max(1, timing.polls))
     if timing.mode is TimingMode.SEEDED:
-        return Directive(outcome=Outcome.SUCCEED, after_s=seeded_seconds(timing.seed, model, quality, index))
+        return Directive(
+            outcome=Outcome.SUCCEED, after_s=seeded_seconds(timing.seed, model, quality, index)
+        )
     return None
 
 
@@ -354,3 +358,14 @@ def seeded_seconds(seed: int, model: str, quality: str, index: int) -> float:
     base = QUALITY_BASE_S.get(quality, 30.0) * MODEL_FACTOR.get(model, 1.0)
     rng = random.Random(f"{seed}:{model}:{quality}:{index}")
     return round(base * rng.lognormvariate(0.0, 0.25), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalFilter:
+    """Which journal entries a query shows (None: any); times are UNIX seconds."""
+
+    trace_id: str | None = None
+    path: str | None = None
+    err_code: int | None = None
+    since: float | None = None
+    until: float | None = None

@@ -21,14 +21,23 @@ from typing import Any
 
 from pixforge.domain import sandbox as rules
 from pixforge.domain.errors import InvalidParameterError
-from pixforge.domain.sandbox import Directive, Fault, Outcome, Stage, Timing, TimingMode
+from pixforge.domain.sandbox import (
+    Directive,
+    Fault,
+    JournalFilter,
+    Outcome,
+    Stage,
+    Timing,
+    TimingMode,
+)
+from pixforge.domain.spec import Mode
 from pixforge.domain.status import VideoStatus
 from pixforge.lifecycle import Lifecycle
 from pixforge.queue.base import Dispatcher
 from pixforge.services.accounts import Caller
 from pixforge.store import sandbox as repo
 from pixforge.store.db import Connection, Database
-from pixforge.store.sandbox import JournalFilter, JournalRow, SandboxAccountRow, WatchedRow
+from pixforge.store.sandbox import JournalRow, SandboxAccountRow, WatchedRow
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +157,7 @@ class SandboxService:
         self, caller: Caller, mode: str, model: str, quality: str, texts: Iterable[str]
     ) -> SubmitPlan | None:
         """Tokens in the request's texts, else the next scenario step, else the timing mode.
-        Raises a forced ErrCode; records a forced transport fault for the middleware."""
+        Raises a forced error code; records a forced transport fault for the middleware."""
         if not caller.sandbox:
             return None
         directives = rules.find(texts)
@@ -227,9 +236,9 @@ class SandboxService:
                 watched = None
         if watched is not None:
             for directive in rules.parse_many(watched.directive):
-                if directive.stage is Stage.POLL and directive.outcome is None:
-                    if watched.polls < directive.times:
-                        strike.append(directive)
+                poll_fault = directive.stage is Stage.POLL and directive.outcome is None
+                if poll_fault and watched.polls < directive.times:
+                    strike.append(directive)
             if watched.state == "held":
                 self._advance(generation_id)
         for directive in strike:
@@ -382,6 +391,10 @@ class SandboxService:
         self.require_sandbox(account_id)
         parsed = rules.parse(directive, field="directive")
         stage = Stage.SUBMIT if parsed.outcome is not None else parsed.stage
+        if mode is not None and mode not in {m.value for m in Mode}:
+            raise InvalidParameterError(
+                f"mode: {mode!r} is not a generate mode ({', '.join(m.value for m in Mode)})"
+            )
         if times is not None and times < 1:
             raise InvalidParameterError("times: at least 1 (or null for every request)")
         with self.db.write() as conn:
@@ -507,7 +520,9 @@ def _offset(conn: Connection, account_id: int) -> float:
 
 def _timing(text: str) -> Timing:
     raw = json.loads(text)
-    return Timing(TimingMode(raw["mode"]), float(raw["seconds"]), int(raw["polls"]), int(raw["seed"]))
+    return Timing(
+        TimingMode(raw["mode"]), float(raw["seconds"]), int(raw["polls"]), int(raw["seed"])
+    )
 
 
 def to_har(entries: list[JournalEntry]) -> dict[str, Any]:
@@ -561,7 +576,7 @@ def to_har(entries: list[JournalEntry]) -> dict[str, Any]:
                 },
                 "cache": {},
                 "timings": {"send": 0, "wait": e.duration_ms, "receive": 0},
-                "comment": f"ErrCode {e.err_code}; trace id {e.trace_id}",
+                "comment": f"error code {e.err_code}; trace id {e.trace_id}",
             }
         )
     return {

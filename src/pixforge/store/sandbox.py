@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
+from pixforge.domain.sandbox import JournalFilter
 from pixforge.store.tables import (
     accounts,
     sandbox_accounts,
@@ -59,15 +60,6 @@ class JournalRow:
     duration_ms: float
     request_json: str
     response_json: str
-
-
-@dataclass(frozen=True, slots=True)
-class JournalFilter:
-    trace_id: str | None = None
-    path: str | None = None
-    err_code: int | None = None
-    since: float | None = None
-    until: float | None = None
 
 
 def is_sandbox(conn: Connection, account_id: int) -> bool | None:
@@ -179,7 +171,9 @@ def steps(conn: Connection, account_id: int) -> list[ScenarioRow]:
     return [ScenarioRow(**row) for row in conn.execute(query).mappings()]
 
 
-def next_step(conn: Connection, account_id: int, stage: str, mode: str | None) -> ScenarioRow | None:
+def next_step(
+    conn: Connection, account_id: int, stage: str, mode: str | None
+) -> ScenarioRow | None:
     """The first step for this stage (and mode, when the step names one)."""
     query = (
         select(sandbox_scenarios)

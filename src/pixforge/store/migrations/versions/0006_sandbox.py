@@ -39,9 +39,7 @@ def upgrade() -> None:
         sa.Column("born_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("generation_id", name="pk_sandbox_generations"),
     )
-    op.create_index(
-        "ix_sandbox_generations_state", "sandbox_generations", ["state", "account_id"]
-    )
+    op.create_index("ix_sandbox_generations_state", "sandbox_generations", ["state", "account_id"])
     op.create_table(
         "sandbox_scenarios",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
