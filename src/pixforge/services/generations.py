@@ -38,7 +38,8 @@ from pixforge.store import idempotency as replay_repo
 from pixforge.store import templates as template_repo
 from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import ConflictError, Connection, Database
-from pixforge.store.generations import GenerationFilter, GenerationRow
+from pixforge.store.generations import GenerationFilter as GenerationFilter  # for the routes
+from pixforge.store.generations import GenerationRow
 from pixforge.store.hot import HotReads
 
 log = logging.getLogger(__name__)
