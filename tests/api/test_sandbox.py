@@ -7,88 +7,23 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.cases.generate import VALID_TEXT
-from tests.support.server import Account, Api, RunningServer, make_settings, running_server
+from tests.support.sandbox import (
+    ADMIN_TOKEN,
+    COST,
+    TEXT,
+    admin,
+    poll,
+    submit,
+    total,
+    until_ended,
+    video_of,
+)
+from tests.support.server import Account, Api, RunningServer
 from tests.system.test_webhooks import Receiver, receiving, signed
-
-TEXT = "/openapi/v2/video/text/generate"
-ADMIN_TOKEN = "admin-secret-token-for-tests"
-COST = 45  # v4.5, 360p, 5 s
-
-
-@pytest.fixture
-def sandbox_server(tmp_path: Path) -> Iterator[RunningServer]:
-    settings = make_settings(
-        tmp_path / "data",
-        admin_token=ADMIN_TOKEN,
-        sandbox_tick_s=0.05,
-        webhook_poll_s=0.1,
-        webhook_allow_networks=["127.0.0.0/8"],
-    )
-    with running_server(settings) as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox_account(sandbox_server: RunningServer) -> Account:
-    return sandbox_server.create_account(monthly=1000, sandbox=True)
-
-
-@pytest.fixture
-def sapi(sandbox_server: RunningServer, sandbox_account: Account) -> Iterator[Api]:
-    client = sandbox_server.api(sandbox_account)
-    yield client
-    client.close()
-
-
-def admin(server: RunningServer, method: str, path: str, body: Any = None) -> dict[str, Any]:
-    assert server.http is not None
-    response = server.http.request(
-        method,
-        f"/pixforge/admin{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-    )
-    assert response.status_code == 200, response.text
-    body = dict(response.json())
-    assert body.get("ErrCode", 0) == 0, body
-    return body
-
-
-def submit(api: Api, prompt: str, **extra: Any) -> dict[str, Any]:
-    return api.post(TEXT, {**VALID_TEXT, "prompt": prompt, **extra})
-
-
-def video_of(api: Api, prompt: str) -> int:
-    answer = submit(api, prompt)
-    assert answer["ErrCode"] == 0, answer
-    return int(answer["Resp"]["video_id"])
-
-
-def poll(api: Api, video_id: int) -> dict[str, Any]:
-    return api.get(f"/openapi/v2/video/result/{video_id}")
-
-
-def until_ended(api: Api, video_id: int, timeout_s: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        body = poll(api, video_id)
-        if body["ErrCode"] == 0 and body["Resp"]["status"] != 5:
-            return dict(body["Resp"])
-        time.sleep(0.05)
-    raise TimeoutError(f"{video_id} still in 5")
-
-
-def total(api: Api) -> int:
-    monthly, package = api.balance()
-    return monthly + package
-
 
 # -- magic tokens: outcomes
 
