@@ -34,6 +34,7 @@ from tests.support.server import free_port  # noqa: E402
 
 CONNECTIONS, THREADS, SECONDS = 32, 2, 10
 KEY = "pf-bench-polls-key-0123456789"
+PIXFORGE = [sys.executable, "-m", "pixforge"]
 PG_ADMIN_URL = os.environ.get("PIXFORGE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 BARE_APP = textwrap.dedent(
@@ -143,8 +144,7 @@ def pixforge_polls(folder: Path, script: Path, database_url: str | None) -> tupl
         # An ordinary account: the development account is a sandbox one, whose polls also
         # move scripted generations on (docs/sandbox.md) — not what this measures.
         made = subprocess.run(
-            [sys.executable, "-m", "pixforge", "accounts", "create", "--monthly", "1000"]
-            + ["--with-key", "--json"],
+            [*PIXFORGE, "accounts", "create", "--monthly", "1000", "--with-key", "--json"],
             env=env,
             capture_output=True,
             text=True,
