@@ -220,3 +220,36 @@ def cancel(
     with _client(base_url, api_key, False) as client:
         result = client.cancel(video_id)
     _emit(result.model_dump(by_alias=True), as_json, f"video {result.id} cancelled (refunded)")
+
+
+@sandbox_app.command("reset")
+def reset(account: AccountId, base_url: BaseUrl = None, admin_token: AdminToken = None) -> None:
+    """Make the account fresh: generations, uploads, scenario, timing, clock and journal gone,
+    credits back to what was granted."""
+    with _sandbox(base_url, admin_token, account) as box:
+        box.reset()
+    console.print(f"account {account} reset")
+
+
+@sandbox_app.command("snapshot")
+def snapshot(
+    path: Annotated[Path, typer.Argument(help="Write the server's whole state here (tar.gz)")],
+    base_url: BaseUrl = None,
+    admin_token: AdminToken = None,
+) -> None:
+    """Save all of the server's state (tables and stored files) to a file."""
+    with _sandbox(base_url, admin_token, 0) as box:
+        path.write_bytes(box.admin.snapshot())
+    console.print(f"snapshot written to {path}")
+
+
+@sandbox_app.command("restore")
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file `pixforge sandbox snapshot` wrote")],
+    base_url: BaseUrl = None,
+    admin_token: AdminToken = None,
+) -> None:
+    """Replace all of the server's state with a snapshot."""
+    with _sandbox(base_url, admin_token, 0) as box:
+        box.admin.restore(path.read_bytes())
+    console.print(f"state restored from {path}")

@@ -72,6 +72,13 @@ def test_scripted_scenario_from_the_cli(
     listed = pixforge("list", *key, *where)
     assert listed.returncode == 0 and "2 generation(s)" in listed.stdout
     assert pixforge("sandbox", "clear", *account, *where, **admin).returncode == 0
+    saved = tmp_path / "state.tar.gz"
+    assert pixforge("sandbox", "snapshot", str(saved), *where, **admin).returncode == 0
+    assert pixforge("sandbox", "reset", *account, *where, **admin).returncode == 0
+    assert "0 generation(s)" in pixforge("list", *key, *where).stdout
+    restored = pixforge("sandbox", "restore", str(saved), *where, **admin)
+    assert restored.returncode == 0, restored.stderr
+    assert "2 generation(s)" in pixforge("list", *key, *where).stdout
 
 
 def test_list_and_cancel(pixforge_sandbox: PixforgeSandbox) -> None:

@@ -9,7 +9,7 @@ import logging
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -172,3 +172,20 @@ def journal_har(state: StateDep, account_id: int, where: JournalQuery) -> dict[s
 def clear_journal(state: StateDep, account_id: int) -> dict[str, Any]:
     state.sandbox.clear_journal(account_id)
     return success({"cleared": True})
+
+
+@router.post("/sandbox/{account_id}/reset", summary="Reset a sandbox account to fresh")
+def reset(state: StateDep, account_id: int) -> dict[str, Any]:
+    state.sandbox.reset(account_id)
+    return success({"reset": True})
+
+
+@router.get("/snapshot", summary="All state (tables and files) as a tar.gz")
+def snapshot(state: StateDep) -> Response:
+    return Response(state.sandbox.snapshot(), media_type="application/gzip")
+
+
+@router.post("/restore", summary="Replace all state with a snapshot (the tar.gz as the body)")
+async def restore(state: StateDep, request: Request) -> dict[str, Any]:
+    await run_in_threadpool(state.sandbox.restore, await request.body())
+    return success({"restored": True})

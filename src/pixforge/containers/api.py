@@ -144,6 +144,7 @@ class ApiContainer:
             db,
             core.lifecycle,
             dispatcher,
+            blobs,
             tick_s=settings.sandbox_tick_s,
             journal_body_bytes=settings.sandbox_journal_body_bytes,
         )

@@ -112,6 +112,11 @@ class Sandbox:
         response.raise_for_status()
         return dict(response.json())
 
+    def reset(self) -> None:
+        """Back to a fresh account: generations, uploads, scenario, timing, clock and journal
+        gone; credits back to what was granted."""
+        self.admin.call("POST", f"{self._base}/reset")
+
     def clear_journal(self) -> None:
         self.admin.call("DELETE", f"{self._base}/journal")
 
@@ -163,6 +168,19 @@ class SandboxAdmin:
     ) -> SandboxAccount:
         body = {"name": name, "credit_monthly": credit_monthly, "sandbox": sandbox}
         return SandboxAccount.model_validate(self.call("POST", "/pixforge/admin/accounts", body))
+
+    def snapshot(self) -> bytes:
+        """All of the server's state (tables and stored files) as a tar.gz."""
+        response = self.http.get("/pixforge/admin/snapshot")
+        if response.status_code != 200:
+            self.call("GET", "/pixforge/admin/snapshot")  # raises the envelope's error
+        return response.content
+
+    def restore(self, snapshot: bytes) -> None:
+        """Replace all of the server's state with a snapshot."""
+        response = self.http.post("/pixforge/admin/restore", content=snapshot)
+        if response.json().get("ErrCode"):
+            self.call("POST", "/pixforge/admin/restore")
 
     def sandbox(self, account_id: int) -> Sandbox:
         return Sandbox(self, account_id)

@@ -9,8 +9,10 @@ webhooks as a real one — `fail` (8 or 7), `cancel` (6), or `release` to the en
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +37,7 @@ from pixforge.domain.status import VideoStatus
 from pixforge.lifecycle import Lifecycle
 from pixforge.queue.base import Dispatcher
 from pixforge.services.accounts import Caller
+from pixforge.storage.base import BlobStore, read_all
 from pixforge.store import sandbox as repo
 from pixforge.store.db import Connection, Database
 from pixforge.store.sandbox import JournalRow, SandboxAccountRow, WatchedRow
@@ -125,6 +128,7 @@ class SandboxService:
         db: Database,
         lifecycle: Lifecycle,
         dispatcher: Dispatcher,
+        blobs: BlobStore,
         *,
         tick_s: float = 0.2,
         journal_body_bytes: int = 64 * 1024,
@@ -133,6 +137,7 @@ class SandboxService:
         self.db = db
         self.lifecycle = lifecycle
         self.dispatcher = dispatcher
+        self.blobs = blobs
         self.tick_s = tick_s
         self.journal_body_bytes = journal_body_bytes
         self.clock = clock
@@ -511,6 +516,73 @@ class SandboxService:
         self.require_sandbox(account_id)
         with self.db.write() as conn:
             repo.clear_journal(conn, account_id)
+
+    # -- reset and snapshots
+
+    def reset(self, account_id: int) -> None:
+        """Back to a fresh account: generations (running ones stopped first), uploads, trace-id
+        records, scenario, timing, clock and journal gone; credits back to what was granted."""
+        self.require_sandbox(account_id)
+        with self.db.read() as conn:
+            running = repo.generating(conn, account_id)
+        for generation_id in running:
+            self.lifecycle.cancel(generation_id)  # a render in flight stops at its next step
+        with self.db.write() as conn:
+            keys = repo.purge_account(conn, account_id)
+        for key in keys:
+            self.blobs.delete(key)
+        log.info("sandbox account reset", extra={"account_id": account_id})
+
+    def snapshot(self) -> bytes:
+        """All state — every table and every stored file — as one tar.gz."""
+        with self.db.read() as conn:
+            tables = repo.dump_tables(conn)
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            _add(archive, SNAPSHOT_TABLES, json.dumps(tables).encode())
+            for row in tables.get("files", []):
+                key = str(row["storage_key"])
+                if self.blobs.size(key) is not None:
+                    _add(archive, f"blobs/{key}", read_all(self.blobs, key))
+        log.info("snapshot taken", extra={"size_bytes": buffer.tell()})
+        return buffer.getvalue()
+
+    def restore(self, data: bytes) -> None:
+        """Replace all state with a snapshot's."""
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+                tables, blobs = _read_snapshot(archive)
+        except (tarfile.TarError, OSError, EOFError, ValueError, KeyError) as error:
+            raise InvalidParameterError(f"snapshot: not a pixforge snapshot ({error})") from error
+        for key, blob in blobs:
+            self.blobs.put_bytes(key, blob)
+        with self.db.write() as conn:
+            repo.load_tables(conn, tables)
+        log.info("snapshot restored")
+
+
+SNAPSHOT_TABLES = "tables.json"
+
+
+def _read_snapshot(
+    archive: tarfile.TarFile,
+) -> tuple[dict[str, list[dict[str, object]]], list[tuple[str, bytes]]]:
+    member = archive.extractfile(SNAPSHOT_TABLES)
+    if member is None:
+        raise KeyError(SNAPSHOT_TABLES)
+    tables = json.loads(member.read())
+    blobs = []
+    for info in archive.getmembers():
+        blob = archive.extractfile(info) if info.name.startswith("blobs/") else None
+        if blob is not None:
+            blobs.append((info.name[len("blobs/") :], blob.read()))
+    return tables, blobs
+
+
+def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    archive.addfile(info, io.BytesIO(data))
 
 
 def _offset(conn: Connection, account_id: int) -> float:

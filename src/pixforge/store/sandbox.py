@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Column, Connection, delete, func, insert, or_, select, update
 
 from pixforge.domain.sandbox import JournalFilter
 from pixforge.store.tables import (
     accounts,
+    api_keys,
+    files,
+    generations,
+    idempotency,
+    ledger,
+    mask_selections,
+    metadata,
     sandbox_accounts,
     sandbox_generations,
     sandbox_journal,
     sandbox_scenarios,
+    uploads,
+    webhook_deliveries,
 )
 
 
@@ -257,3 +266,82 @@ def trim_journal(conn: Connection, account_id: int, keep: int) -> None:
 
 def clear_journal(conn: Connection, account_id: int) -> None:
     conn.execute(delete(sandbox_journal).where(sandbox_journal.c.account_id == account_id))
+
+
+# -- reset and snapshots
+
+
+def generating(conn: Connection, account_id: int) -> list[int]:
+    """The account's generations still in 5."""
+    query = select(generations.c.id).where(
+        generations.c.account_id == account_id, generations.c.status == 5
+    )
+    return [int(row[0]) for row in conn.execute(query)]
+
+
+def purge_account(conn: Connection, account_id: int) -> list[str]:
+    """Remove an account's generations, uploads, mask selections, trace-id records, sandbox
+    state and journal; credits back to what was granted. Returns the blob keys to delete."""
+    generation_ids = select(generations.c.id).where(generations.c.account_id == account_id)
+    tokens = {
+        row[0]
+        for table, column in (
+            (generations, generations.c.output_token),
+            (uploads, uploads.c.file_token),
+            (mask_selections, mask_selections.c.file_token),
+        )
+        for row in conn.execute(select(column).where(table.c.account_id == account_id))
+        if row[0]
+    }
+    conn.execute(
+        delete(webhook_deliveries).where(webhook_deliveries.c.generation_id.in_(generation_ids))
+    )
+    for table in (generations, uploads, mask_selections):
+        conn.execute(delete(table).where(table.c.account_id == account_id))
+    keys = [
+        str(row[0])
+        for row in conn.execute(select(files.c.storage_key).where(files.c.token.in_(tokens)))
+    ]
+    conn.execute(delete(files).where(files.c.token.in_(tokens)))
+    key_ids = select(api_keys.c.id).where(api_keys.c.account_id == account_id)
+    conn.execute(delete(idempotency).where(idempotency.c.api_key_id.in_(key_ids)))
+    granted = conn.execute(
+        select(
+            func.coalesce(func.sum(ledger.c.delta_monthly), 0),
+            func.coalesce(func.sum(ledger.c.delta_package), 0),
+        ).where(ledger.c.account_id == account_id, ledger.c.kind == "grant")
+    ).one()
+    conn.execute(delete(ledger).where(ledger.c.account_id == account_id, ledger.c.kind != "grant"))
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(credit_monthly=int(granted[0]), credit_package=int(granted[1]))
+    )
+    for table in (sandbox_generations, sandbox_scenarios, sandbox_journal, sandbox_accounts):
+        conn.execute(delete(table).where(table.c.account_id == account_id))
+    return keys
+
+
+def dump_tables(conn: Connection) -> dict[str, list[dict[str, object]]]:
+    """Every row of every table (not Alembic's own), as JSON-ready dictionaries."""
+    return {
+        table.name: [dict(row) for row in conn.execute(select(table)).mappings()]
+        for table in metadata.sorted_tables
+    }
+
+
+def load_tables(conn: Connection, data: dict[str, list[dict[str, object]]]) -> None:
+    """Replace every table's rows with `data` (a dump_tables result)."""
+    for table in reversed(metadata.sorted_tables):
+        conn.execute(delete(table))
+    for table in metadata.sorted_tables:
+        rows = data.get(table.name, [])
+        if rows:
+            conn.execute(insert(table), rows)
+        if conn.dialect.name == "postgresql" and isinstance(table.c.get("id"), Column):
+            column = table.c["id"]
+            if column.autoincrement is True:
+                # Explicit ids leave the sequence behind: move it past the restored rows.
+                following = select(func.coalesce(func.max(column), 0) + 1).scalar_subquery()
+                sequence = func.pg_get_serial_sequence(table.name, "id")
+                conn.execute(select(func.setval(sequence, following, False)))
