@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     slow_requests_total: int = Field(default=16, ge=1)
     pricing_file: Path | None = None
 
+    # -- sandbox (docs/sandbox.md)
+    # The admin API (/pixforge/admin/...) answers only `Authorization: Bearer <this>`; unset,
+    # it is off. Never an account's API key.
+    admin_token: str | None = None
+    # How often held sandbox generations are moved on by the (virtual) clock.
+    sandbox_tick_s: float = Field(default=0.2, gt=0)
+    # Longest request or answer body the sandbox journal keeps (the rest is cut).
+    sandbox_journal_body_bytes: int = Field(default=64 * 1024, ge=0)
+
     # -- generation lifecycle
     engine: EngineName = "preview"
     # How submitted work reaches a worker: threads in this process ("embedded"), in the
