@@ -65,6 +65,7 @@ class _Media:
     video: StoredVideo | None
     audio: StoredAudio | None
     mask_key: str | None
+    more_mask_keys: tuple[str, ...] = ()
 
 
 def images(conn: Connection, account_id: int, needs: Needs) -> tuple[StoredImage, ...]:
@@ -99,11 +100,20 @@ def media(conn: Connection, blobs: BlobStore, account_id: int, needs: Needs) -> 
     if needs.mask is not None:
         assert needs.video is not None
         mask_key = _mask(conn, account_id, needs.video, needs.mask.mask_id, needs.mask.keyframe)
-    return _Media(video, audio, mask_key)
+    keys = []
+    for index, need in enumerate(needs.masks):
+        assert needs.video is not None
+        field = f"mask_ids.{index}"
+        keys.append(_mask(conn, account_id, needs.video, need.mask_id, need.keyframe, field))
+    if keys:
+        mask_key = keys[0]
+    return _Media(video, audio, mask_key, tuple(keys[1:]))
 
 
 def manifest_of(stored_images: tuple[StoredImage, ...], found: _Media) -> JobManifest:
-    return JobManifest(stored_images, found.video, found.audio, found.mask_key)
+    return JobManifest(
+        stored_images, found.video, found.audio, found.mask_key, found.more_mask_keys
+    )
 
 
 def _source_video(
@@ -186,7 +196,12 @@ def _audio(conn: Connection, account_id: int, media_id: int) -> StoredAudio:
 
 
 def _mask(
-    conn: Connection, account_id: int, source: VideoSource, mask_id: str, keyframe: int | None
+    conn: Connection,
+    account_id: int,
+    source: VideoSource,
+    mask_id: str,
+    keyframe: int | None,
+    field: str = "mask_id",
 ) -> str:
     mask = mask_repo.get_mask(conn, mask_id)
     file = upload_repo.get_file(conn, mask.file_token) if mask else None
@@ -199,7 +214,7 @@ def _mask(
         or mask.keyframe != keyframe
     ):
         raise InvalidParameterError(
-            f"mask_id: {mask_id[:40]!r} did not come from a mask selection of this "
+            f"{field}: {mask_id[:40]!r} did not come from a mask selection of this "
             "source video and keyframe_id"
         )
     return file.storage_key
