@@ -61,12 +61,13 @@ def spoken(scene: Scene, text: str, speaker_id: str) -> Samples:
 
 
 def launch_audio(scene: Scene) -> Samples | None:
-    """The launch options' sound: lip-synced TTS, or a generated sound effect."""
+    """The launch options' sound: lip-synced TTS, or a generated sound effect (also the
+    native audio of generate_audio_switch, made from the prompt)."""
     options = scene.job.spec.options
     if options.lip_sync_switch and options.lip_sync_tts_content:
         speech = spoken(scene, options.lip_sync_tts_content, options.lip_sync_tts_speaker_id)
         return fit_length(speech, scene.samples_total)
-    if options.sound_effect_switch:
+    if options.sound_effect_switch or options.generate_audio:
         template = scene.template
         content = options.sound_effect_content or (
             template.prompt if template else scene.job.spec.prompt
