@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     slow_requests_per_account: int = Field(default=4, ge=1)
     slow_requests_total: int = Field(default=16, ge=1)
     pricing_file: Path | None = None
+    # API plans (JSON object of plans by name); the built-in "essential" plan otherwise.
+    plans_file: Path | None = None
 
     # -- generation lifecycle
     engine: EngineName = "preview"

@@ -51,7 +51,9 @@ class HotReads:
         )
         self._balance = _Prepared(
             db,
-            select(accounts.c.credit_monthly, accounts.c.credit_package).where(
+            select(
+                accounts.c.credit_monthly, accounts.c.credit_package, accounts.c.plan_renews_at
+            ).where(
                 accounts.c.id == bindparam("account_id")
             ),
         )
@@ -83,10 +85,10 @@ class HotReads:
             return None
         return KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]))
 
-    def balance(self, account_id: int) -> tuple[int, int] | None:
-        """(monthly, package) credits of an account."""
+    def balance(self, account_id: int) -> tuple[int, int, float | None] | None:
+        """(monthly, package) credits of an account, and when its plan's credits renew."""
         row = self._balance.one(account_id=account_id)
-        return None if row is None else (int(row[0]), int(row[1]))
+        return None if row is None else (int(row[0]), int(row[1]), row[2])
 
     def generation(self, generation_id: int) -> GenerationRow | None:
         row = self._generation.one(generation_id=generation_id)

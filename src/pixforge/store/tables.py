@@ -41,6 +41,12 @@ accounts = Table(
     Column("concurrency_limit", Integer, nullable=True),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
+    # The API plan (domain/plans.py; NULL: server defaults), its current billing period and
+    # the moment its monthly credits renew.
+    Column("plan", String(40), nullable=True),
+    Column("plan_started_at", Float, nullable=True),
+    Column("plan_period_start", Float, nullable=True),
+    Column("plan_renews_at", Float, nullable=True),
     CheckConstraint("credit_monthly >= 0", name="credit_monthly_non_negative"),
     CheckConstraint("credit_package >= 0", name="credit_package_non_negative"),
 )
@@ -202,4 +208,14 @@ webhook_deliveries = Table(
     # One delivery per generation and endpoint: a terminal status is announced once.
     UniqueConstraint("webhook_id", "generation_id", name="uq_webhook_deliveries_webhook_id"),
     Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)
+
+# Effect templates an account used in a billing period (a plan's effects_per_period counts them).
+effect_uses = Table(
+    "effect_uses",
+    metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), primary_key=True),
+    Column("period_start", Float, primary_key=True),
+    Column("template_id", BigInteger, primary_key=True),
+    Column("created_at", Float, nullable=False),
 )
