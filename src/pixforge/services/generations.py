@@ -192,8 +192,9 @@ class GenerationService:
         needs = feature.needs(spec)
         with self.db.read() as conn:
             account = account_repo.get_account(conn, caller.account_id)
-            if account is not None and account.plan in self.plans:
-                check_permission(self.plans[account.plan], spec.model, spec.mode.value)
+            api_plan = self.plans.get(account.plan or "") if account is not None else None
+            if api_plan is not None:
+                check_permission(api_plan, spec.model, spec.mode.value)
             images = inputs.images(conn, caller.account_id, needs)
             if spec.template_id is not None:
                 self._check_activated(conn, caller, spec.template_id)
