@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pixforge.config import Settings
-from pixforge.containers.common import Core, load_plans, load_prices
+from pixforge.containers.common import Core, load_moderation, load_plans, load_prices
 from pixforge.domain.rules import MODELS
 from pixforge.domain.spec import Mode
 from pixforge.media.fetch import FetchLimits
@@ -101,6 +101,8 @@ class ApiContainer:
             served=served,
             require_activation=settings.templates_require_activation,
             plans=plans,
+            moderation=load_moderation(settings),
+            moderation_at_submit=settings.moderation_at_submit,
         )
         uploads = UploadService(
             db,

@@ -21,6 +21,7 @@ from pixforge.domain.errors import (
 from pixforge.domain.features import FEATURES, RuleContext
 from pixforge.domain.ids import file_url, new_public_id
 from pixforge.domain.manifest import JobManifest, manifest_to_json
+from pixforge.domain.moderation import ModerationPolicy
 from pixforge.domain.plans import DEFAULT_PLANS, Plan, check_effect, check_permission
 from pixforge.domain.pricing import PriceTable
 from pixforge.domain.rules import QUALITY_SHORT_SIDE_PX, SEED_MAX, ModelRules, Template
@@ -99,6 +100,8 @@ class GenerationService:
         served: frozenset[tuple[str, Mode]] | None = None,
         require_activation: bool = True,
         plans: Mapping[str, Plan] | None = None,
+        moderation: ModerationPolicy | None = None,
+        moderation_at_submit: bool = False,
     ) -> None:
         self.db = db
         self.hot = HotReads(db)
@@ -116,6 +119,9 @@ class GenerationService:
         # PixVerse only runs effect templates an account has activated (500070 otherwise).
         self.require_activation = require_activation
         self.plans = plans if plans is not None else {p.name: p for p in DEFAULT_PLANS}
+        # Input moderation at submit (500054 / 500063); None: none.
+        self.moderation = moderation
+        self.moderation_at_submit = moderation_at_submit
 
     def submit(self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec) -> int:
         """Charge and queue a generation; return its id (the first id again on a replay)."""
@@ -201,6 +207,9 @@ class GenerationService:
             spec = self._with_webhook(conn, caller, spec)
             found = inputs.media(conn, self.blobs, caller.account_id, needs)
         manifest = inputs.manifest_of(images, found)
+        if self.moderation is not None:
+            texts = feature.texts(spec) if self.moderation_at_submit else None
+            inputs.check_moderation(self.blobs, self.moderation, needs, manifest, texts)
         if needs.subjects:
             # Segmentation takes a moment: done after the read transaction has ended.
             inputs.check_subjects(self.blobs, manifest)

@@ -53,9 +53,7 @@ class HotReads:
             db,
             select(
                 accounts.c.credit_monthly, accounts.c.credit_package, accounts.c.plan_renews_at
-            ).where(
-                accounts.c.id == bindparam("account_id")
-            ),
+            ).where(accounts.c.id == bindparam("account_id")),
         )
         # A status poll: the key and the generation in one round trip (the row is NULLs when
         # the id is unknown or another account's).

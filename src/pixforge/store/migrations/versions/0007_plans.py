@@ -31,9 +31,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name="fk_effect_uses_account_id_accounts"
         ),
-        sa.PrimaryKeyConstraint(
-            "account_id", "period_start", "template_id", name="pk_effect_uses"
-        ),
+        sa.PrimaryKeyConstraint("account_id", "period_start", "template_id", name="pk_effect_uses"),
     )
 
 
