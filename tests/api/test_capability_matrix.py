@@ -3,11 +3,14 @@ naming the field, on a model without it, and honoured (sound, price) on a model 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from pixforge import values
+from tests.support.media import decode_frames
 from tests.support.server import Api
 
 TEXT = "/openapi/v2/video/text/generate"
@@ -70,3 +73,24 @@ def test_matrix_rows_cover_every_model() -> None:
     assert rows["v6"]["thinking_type_enabled"] and not rows["c1"]["generate_multi_clip_switch"]
     assert rows["c1"]["aspect_ratios"] == list(values.WIDE_ASPECT_RATIOS)
     assert rows["v3.5"]["fast_motion"] and not rows["v5"]["generate_audio_switch"]
+
+
+@pytest.mark.render
+def test_multi_clip_cuts_between_framings(api: Api, tmp_path: Path) -> None:
+    body = text("v5.5", prompt="a red fox in the snow")
+    single = accepted(api, body)
+    multi = accepted(api, {**body, "generate_multi_clip_switch": True, "seed": single["seed"]})
+    one = decode_frames(api.download(single["url"], tmp_path / "single.mp4"))
+    cut = decode_frames(api.download(multi["url"], tmp_path / "multi.mp4"))
+    assert len(one) == len(cut) == 120
+
+    def difference(a: Any, b: Any) -> float:
+        return float(np.abs(a.astype(int) - b.astype(int)).mean())
+
+    # The first shot is the wide one; the later shots are other framings of the same picture.
+    assert difference(one[10], cut[10]) < 3
+    assert difference(one[70], cut[70]) > 12 and difference(one[110], cut[110]) > 12
+    # Cuts: a jump between neighbouring frames at each shot boundary, not within a shot.
+    jumps = [difference(cut[i], cut[i + 1]) for i in range(len(cut) - 1)]
+    boundaries = sorted(range(len(jumps)), key=jumps.__getitem__)[-2:]
+    assert sorted(boundaries) == [39, 79]
