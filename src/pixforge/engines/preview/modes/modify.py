@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from pixforge.engines.preview.modes.common import (
     Samples,
     Scene,
     input_image,
+    region_shifts,
     source_frames,
     source_sound,
 )
@@ -100,20 +101,37 @@ def frames(scene: Scene, _sound: Samples | None) -> Iterator[Frame]:
     edit = edit_for(job.spec.prompt)
     images = [np.asarray(load_rgb(Path(i.path)), np.uint8) for i in job.images]
     stream = source_frames(scene)
-    # Regions with their own reference image are replaced by it; the others get the edit.
+    keyframe = _payload(scene).keyframe or 1
+    # Every region follows its object from the keyframe it was drawn on. Regions with their
+    # own reference image are replaced by it; the others get the prompt's edit.
+    shifts = [region_shifts(scene, mask, keyframe) for mask in masks]
     replaced = min(len(masks), len(images))
-    for mask, image in zip(masks[:replaced], images[:replaced], strict=True):
-        stream = swapped(stream, mask, image)
-    edited = masks[replaced:]
+    for index in range(replaced):
+        stream = swapped(stream, masks[index], images[index], shifts[index])
     if not masks and images:
         return _added(stream, scene)
     if not masks:
-        weights: Weights = np.ones((out.height, out.width, 1), np.float32)
-    elif edited:
-        weights = np.clip(sum(feathered(m, out.width, out.height) for m in edited), 0, 1)
-    else:
+        whole: Weights = np.ones((out.height, out.width, 1), np.float32)
+        return _edited(stream, lambda _index: whole, edit, job.seed)
+    edited = [
+        (feathered(mask, out.width, out.height), shifts[i])
+        for i, mask in enumerate(masks)
+        if i >= replaced
+    ]
+    if not edited:
         return stream
-    return _edited(stream, weights, edit, job.seed)
+    return _edited(stream, lambda index: _moved(edited, index), edit, job.seed)
+
+
+def _moved(regions: list[tuple[Weights, list[tuple[float, float]]]], index: int) -> Weights:
+    """The edited regions' weights in frame `index`, each moved with its object."""
+    total = np.zeros_like(regions[0][0])
+    for weights, shifts in regions:
+        dx, dy = shifts[index] if index < len(shifts) else (0.0, 0.0)
+        matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+        height, width = weights.shape[:2]
+        total[..., 0] += cv2.warpAffine(weights[..., 0], matrix, (width, height))
+    return np.clip(total, 0, 1)
 
 
 def _mask_paths(scene: Scene) -> list[str]:
@@ -134,21 +152,42 @@ def _added(stream: Iterator[Frame], scene: Scene) -> Iterator[Frame]:
         yield framed
 
 
-def _edited(stream: Iterator[Frame], weights: Weights, edit: Edit, seed: int) -> Iterator[Frame]:
+def _edited(
+    stream: Iterator[Frame], weights_at: Callable[[int], Weights], edit: Edit, seed: int
+) -> Iterator[Frame]:
     rng = np.random.default_rng(seed)
     flakes = rng.random((260, 3)).astype(np.float32)
     for index, frame in enumerate(stream):
-        changed = _apply(frame, edit, index, flakes)
+        weights = weights_at(index)
+        source = _filled(frame, weights) if edit.remove else frame
+        changed = (
+            _apply(source, replace(edit, remove=False), index, flakes)
+            if edit.remove
+            else (_apply(frame, edit, index, flakes))
+        )
         yield u8(frame.astype(np.float32) * (1 - weights) + changed * weights)
+
+
+def _filled(frame: Frame, weights: Weights) -> Frame:
+    """The region painted over from its surroundings (a blur that ignores the region's own
+    pixels), so what was there disappears; the whole frame is blurred when nothing is left."""
+    height, width = frame.shape[:2]
+    inside = np.asarray(weights[..., 0] > 0.05, np.uint8)
+    grow = max(3, min(height, width) // 40) | 1
+    keep = 1.0 - cv2.dilate(inside, np.ones((grow, grow), np.uint8)).astype(np.float32)
+    if keep.max() == 0:
+        blur = max(31, (min(height, width) // 4) | 1)
+        return u8(cv2.GaussianBlur(frame, (blur, blur), 0))
+    size = max(31, (min(height, width) // 3) | 1)
+    total = cv2.GaussianBlur(frame.astype(np.float32) * keep[..., None], (size, size), 0)
+    weight = cv2.GaussianBlur(keep, (size, size), 0)[..., None]
+    return u8(total / np.maximum(weight, 1e-3))
 
 
 def _apply(
     frame: Frame, edit: Edit, index: int, flakes: NDArray[np.float32]
 ) -> NDArray[np.float32]:
     pixels = frame.astype(np.float32)
-    if edit.remove:
-        blur = max(31, (min(frame.shape[:2]) // 4) | 1)
-        pixels = cv2.GaussianBlur(pixels, (blur, blur), 0)
     if edit.hue_shift:
         hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV)
         hsv[..., 0] = (hsv[..., 0].astype(np.int16) + edit.hue_shift) % 180
