@@ -470,6 +470,12 @@ def _from_flat(data: dict[str, Any]) -> dict[str, Any]:
             "original_sound": data.get("original_sound", False),
         },
         Mode.MIMIC: {"source": source, "image": first_image},
+        Mode.MODIFY: {
+            "source": source,
+            "keyframe": data.get("keyframe"),
+            "mask_ids": list(data.get("mask_ids") or ()),
+            "images": images,
+        },
         Mode.IMAGE_TEMPLATE: {"template_id": data.get("template_id"), "images": images},
     }
     return {
