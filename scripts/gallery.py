@@ -1,8 +1,9 @@
 """Regenerate docs/gallery/: a contact sheet of every camera move, style, effect template,
 restyle look and feature (extend, lip sync, fusion, multi-transition, swap, modify, multi-clip).
 
-Run with `make gallery` (`python scripts/gallery.py features` renders only the features). The launch modes render through the `pixforge render` code path; the
-features, which need an input video, through the preview engine directly.
+Run with `make gallery` (`python scripts/gallery.py features` renders only the features). The
+launch modes render through the `pixforge render` code path; the features, which need an input
+video, through the preview engine directly.
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ def features(out: Path, source_path: Path) -> dict[str, Path]:
             mask_path=str(mask),
         ),
     }
+
     def modify(prompt: str, masks: int = 0, images: tuple[ImageRef, ...] = ()) -> RenderJob:
         payload = ModifySpec(
             VideoSource(media_id=1),

@@ -128,7 +128,7 @@ def _moved(regions: list[tuple[Weights, list[tuple[float, float]]]], index: int)
     total = np.zeros_like(regions[0][0])
     for weights, shifts in regions:
         dx, dy = shifts[index] if index < len(shifts) else (0.0, 0.0)
-        matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+        matrix = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
         height, width = weights.shape[:2]
         total[..., 0] += cv2.warpAffine(weights[..., 0], matrix, (width, height))
     return np.clip(total, 0, 1)
