@@ -26,6 +26,12 @@ PLANS = {
         "features": ["text", "image"],
     },
     "open": {"monthly_credits": 500, "concurrency": 3},
+    "slow": {
+        "monthly_credits": 10,
+        "concurrency": 1,
+        "rate_limit_per_s": 0.01,
+        "rate_limit_burst": 2,
+    },
 }
 TEXT = "/openapi/v2/video/text/generate"
 IMG = "/openapi/v2/video/img/generate"
@@ -132,4 +138,13 @@ def test_cli_sets_a_plan(tmp_path: Path, plans_file: Path, monkeypatch: pytest.M
     bad = runner.invoke(app, ["accounts", "set", account_id, "--plan", "gold", "--data-dir", data])
     assert bad.exit_code != 0 and "gold" in bad.output
     listed = runner.invoke(app, ["accounts", "plans", "--data-dir", data, "--json"])
-    assert {row["plan"] for row in json.loads(listed.output)} == {"basic", "open"}
+    assert {row["plan"] for row in json.loads(listed.output)} == {"basic", "open", "slow"}
+
+
+def test_plan_request_rate(planned: RunningServer) -> None:
+    _, slow = on_plan(planned, "slow")
+    codes = [int(slow.get("/openapi/v2/account/balance")["ErrCode"]) for _ in range(3)]
+    assert codes == [0, 0, 500069]
+    assert int(slow.get("/openapi/v2/video/result/1")["ErrCode"]) == 500069  # polls too
+    _, other = on_plan(planned, "open")  # the server's rate: 40 at once
+    assert {int(other.get("/openapi/v2/account/balance")["ErrCode"]) for _ in range(5)} == {0}

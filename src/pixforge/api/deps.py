@@ -48,7 +48,7 @@ async def get_caller(
     kept connection (~30 µs on SQLite, one loopback round trip on PostgreSQL, neither waiting
     for writers) costs less than a hand-off to the thread pool and back."""
     caller = state.accounts.authenticate(api_key)
-    state.rate_limiter.check(caller.api_key_id)
+    state.rate_limiter.check(caller.api_key_id, *state.accounts.rate_of(caller))
     return caller
 
 

@@ -28,6 +28,9 @@ class Plan:
     # None: every model / feature; otherwise only these (500020 for the others).
     models: tuple[str, ...] | None = None
     features: tuple[str, ...] | None = None
+    # Requests per second per API key, and the burst (None: the server's setting).
+    rate_limit_per_s: float | None = None
+    rate_limit_burst: int | None = None
 
 
 # PixVerse's API subscription as a third-party comparison reports it (spec notes): 15,000
@@ -50,6 +53,8 @@ def plans_from_mapping(data: object) -> dict[str, Plan]:
             "effects_per_period",
             "models",
             "features",
+            "rate_limit_per_s",
+            "rate_limit_burst",
         }
         if unknown:
             raise ValueError(f"plan {name!r}: unknown keys {', '.join(sorted(unknown))}")
@@ -61,6 +66,8 @@ def plans_from_mapping(data: object) -> dict[str, Plan]:
                 None if raw.get("effects_per_period") is None else int(raw["effects_per_period"]),
                 None if raw.get("models") is None else tuple(map(str, raw["models"])),
                 None if raw.get("features") is None else tuple(map(str, raw["features"])),
+                None if raw.get("rate_limit_per_s") is None else float(raw["rate_limit_per_s"]),
+                None if raw.get("rate_limit_burst") is None else int(raw["rate_limit_burst"]),
             )
         )
     return plans
@@ -73,6 +80,10 @@ def validate_plan(plan: Plan) -> Plan:
         raise ValueError(f"plan {plan.name!r}: credits >= 0 and concurrency >= 1")
     if plan.effects_per_period is not None and plan.effects_per_period < 0:
         raise ValueError(f"plan {plan.name!r}: effects_per_period >= 0")
+    if (plan.rate_limit_per_s is not None and plan.rate_limit_per_s <= 0) or (
+        plan.rate_limit_burst is not None and plan.rate_limit_burst < 1
+    ):
+        raise ValueError(f"plan {plan.name!r}: rate_limit_per_s > 0 and rate_limit_burst >= 1")
     bad = set(plan.models or ()) - set(MODELS) | set(plan.features or ()) - set(FEATURE_NAMES)
     if bad:
         raise ValueError(f"plan {plan.name!r}: unknown models or features {sorted(bad)}")

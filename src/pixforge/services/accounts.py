@@ -118,6 +118,8 @@ class Caller:
 
     account_id: int
     api_key_id: int
+    # The account's API plan, when it has one.
+    plan: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +290,14 @@ class AccountService:
             raise ExpiredApiKeyError("API-KEY has expired")
         if grant.account_disabled:
             raise DisabledAccountError("the account of this API-KEY is disabled")
-        return Caller(account_id=grant.account_id, api_key_id=grant.key_id)
+        return Caller(account_id=grant.account_id, api_key_id=grant.key_id, plan=grant.plan)
+
+    def rate_of(self, caller: Caller) -> tuple[float | None, int | None]:
+        """The request rate and burst of the caller's plan (None: the server's)."""
+        plan = self.plans.get(caller.plan) if caller.plan else None
+        if plan is None:
+            return None, None
+        return plan.rate_limit_per_s, plan.rate_limit_burst
 
     def balance(self, account_id: int) -> Balance:
         """The account's two buckets (a hot read: clients check it often)."""

@@ -24,20 +24,24 @@ class RateLimiter:
         self._buckets: dict[int, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def check(self, api_key_id: int) -> None:
+    def check(self, api_key_id: int, per_s: float | None = None, burst: int | None = None) -> None:
+        """Take one request from the key's bucket; `per_s` and `burst` override the server's
+        (an API plan's rate)."""
+        per_s = per_s or self.per_s
+        burst = burst or self.burst
         now = time.monotonic()
         with self._lock:
             bucket = self._buckets.get(api_key_id)
             if bucket is None:
-                bucket = self._buckets[api_key_id] = _Bucket(float(self.burst), now)
-            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated_at) * self.per_s)
+                bucket = self._buckets[api_key_id] = _Bucket(float(burst), now)
+            bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated_at) * per_s)
             bucket.updated_at = now
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
                 return
-            wait_s = (1.0 - bucket.tokens) / self.per_s
+            wait_s = (1.0 - bucket.tokens) / per_s
         raise RateLimitError(
-            f"API-KEY: rate limit of {self.per_s:g} requests/s (burst {self.burst}) exceeded; "
+            f"API-KEY: rate limit of {per_s:g} requests/s (burst {burst}) exceeded; "
             f"retry after {wait_s:.2f} s",
             retry_after_s=wait_s,
         )

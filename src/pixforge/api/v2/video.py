@@ -52,7 +52,7 @@ async def _served_result(request: Request) -> Response:
         generation_id, bad_id = 0, error
     grant, row = state.generations.hot.poll(key_hash(request.headers.get("api-key")), generation_id)
     caller = state.accounts.caller_from(grant)
-    state.rate_limiter.check(caller.api_key_id)
+    state.rate_limiter.check(caller.api_key_id, *state.accounts.rate_of(caller))
     await get_trace_id(request, state, caller, request.headers.get("ai-trace-id", ""))
     if bad_id is not None:
         raise bad_id
