@@ -1,8 +1,9 @@
 """Regenerate docs/gallery/: a contact sheet of every camera move, style, effect template,
-restyle look and feature (extend, lip sync, fusion, multi-transition, swap).
+restyle look and feature (extend, lip sync, fusion, multi-transition, swap, modify, multi-clip).
 
-Run with `make gallery`. The launch modes render through the `pixforge render` code path; the
-features, which need an input video, through the preview engine directly.
+Run with `make gallery` (`python scripts/gallery.py features` renders only the features). The
+launch modes render through the `pixforge render` code path; the features, which need an input
+video, through the preview engine directly.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from pixforge.domain.catalogue import RESTYLES
 from pixforge.domain.rules import CAMERA_MOVEMENTS, DEFAULT_TEMPLATES, STYLES, Template
 from pixforge.domain.spec import (
     GenerationSpec,
+    ImageInput,
     ImageRef,
+    LaunchOptions,
     Mode,
+    ModifySpec,
     OutputFormat,
     RenderJob,
     SourceVideo,
+    VideoSource,
+    launch_spec,
     spec_from_flat,
 )
 from pixforge.engines.base import EngineConfig
@@ -61,11 +67,16 @@ def sheet(video: Path, name: str) -> None:
     print(target.relative_to(ROOT))
 
 
-def main() -> None:
+def main(only_features: bool = False) -> None:
     GALLERY.mkdir(parents=True, exist_ok=True)
     image = ["--image", str(DAY), "--prompt", "hills under the sun", "--model", "v4.5"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
+        if only_features:
+            source = render(out, "source", *image, "--camera", "pan_right", "--duration", "5")
+            for name, video in features(out, source).items():
+                sheet(video, name)
+            return
         for movement in ["", *CAMERA_MOVEMENTS]:
             label = movement or "none"
             sheet(render(out, label, *image, "--camera", movement), f"camera-{label}")
@@ -176,6 +187,7 @@ def features(out: Path, source_path: Path) -> dict[str, Path]:
             spec(
                 Mode.FUSION,
                 prompt="@sun over @night",
+                image_ids=(1, 2),
                 ref_names=("night", "sun"),
                 ref_kinds=("background", "subject"),
             ),
@@ -185,14 +197,14 @@ def features(out: Path, source_path: Path) -> dict[str, Path]:
         ),
         "feature-multi-transition": RenderJob(
             1,
-            spec(Mode.MULTI_TRANSITION, segment_durations_s=(2, 3, 0)),
+            spec(Mode.MULTI_TRANSITION, image_ids=(1, 2, 3), segment_durations_s=(2, 3, 0)),
             7,
             output,
             (day, night, day),
         ),
         "feature-swap": RenderJob(
             1,
-            spec(Mode.SWAP, mask_id="gallery", keyframe=1),
+            spec(Mode.SWAP, mask_id="gallery", keyframe=1, image_ids=(1,)),
             7,
             output,
             (night,),
@@ -200,6 +212,36 @@ def features(out: Path, source_path: Path) -> dict[str, Path]:
             mask_path=str(mask),
         ),
     }
+
+    def modify(prompt: str, masks: int = 0, images: tuple[ImageRef, ...] = ()) -> RenderJob:
+        payload = ModifySpec(
+            VideoSource(media_id=1),
+            keyframe=1,
+            mask_ids=tuple(f"mask{i}" for i in range(masks)),
+            images=tuple(ImageInput(i + 1, f"img_ids.{i}") for i in range(len(images))),
+        )
+        job_spec = GenerationSpec(Mode.MODIFY, "", prompt, "360p", 0, payload)
+        mask_path = str(mask) if masks else None
+        return RenderJob(1, job_spec, 7, output, images, video=source, mask_path=mask_path)
+
+    jobs["feature-modify-snow"] = modify("make it a snowy winter day")
+    jobs["feature-modify-night"] = modify("turn the scene to night")
+    jobs["feature-modify-selection-red"] = modify("@selection0 becomes red", masks=1)
+    jobs["feature-modify-selection-image"] = modify(
+        "@selection0 is replaced with @img0", masks=1, images=(night,)
+    )
+    jobs["feature-modify-remove"] = modify("remove @selection0", masks=1)
+    jobs["feature-modify-add"] = modify("add @img0 in the corner", images=(night,))
+    multi = launch_spec(
+        Mode.TEXT,
+        model="v5.5",
+        prompt="a red fox running through blue snow",
+        quality="360p",
+        duration_s=5,
+        aspect_ratio="16:9",
+        options=LaunchOptions(multi_clip=True),
+    )
+    jobs["feature-multi-clip"] = RenderJob(1, multi, 7, OutputFormat(640, 360, 24, 5 * 24))
     for look in RESTYLES:
         slug = look.name.lower().replace(" ", "-")
         jobs[f"restyle-{slug}"] = RenderJob(
@@ -213,4 +255,4 @@ def features(out: Path, source_path: Path) -> dict[str, Path]:
 
 
 if __name__ == "__main__":
-    main()
+    main(only_features=sys.argv[1:] == ["features"])

@@ -103,6 +103,7 @@ def settings_or_exit(overrides: dict[str, Any]) -> Settings:
 
 
 def _services(data_dir: Path | None) -> Any:
+    from pixforge.containers.common import load_plans
     from pixforge.services.accounts import AccountService
     from pixforge.store.db import Database
 
@@ -110,7 +111,7 @@ def _services(data_dir: Path | None) -> Any:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     db.migrate()
-    return AccountService(db, settings.default_concurrency)
+    return AccountService(db, settings.default_concurrency, load_plans(settings))
 
 
 def _operator(data_dir: Path | None) -> Any:
@@ -296,10 +297,46 @@ def accounts_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -
             "concurrency_limit": r.concurrency_limit,
             "disabled": r.disabled,
             "sandbox": r.sandbox,
+            "plan": r.plan or "",
+            "plan_renews_at": _iso(r.plan_renews_at),
         }
         for r in rows
     ]
     _print_rows(data, as_json)
+
+
+def _iso(epoch_s: float | None) -> str:
+    import time
+
+    return "" if epoch_s is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
+
+
+@accounts_app.command("plans")
+def accounts_plans(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """List the API plans accounts can be put on (PIXFORGE_PLANS_FILE or the built-in ones)."""
+    plans = _services(data_dir).plans.values()
+    data = [
+        {
+            "plan": p.name,
+            "monthly_credits": p.monthly_credits,
+            "concurrency": p.concurrency,
+            "effects_per_period": "unlimited"
+            if p.effects_per_period is None
+            else p.effects_per_period,
+            "models": "all" if p.models is None else ", ".join(p.models),
+            "features": "all" if p.features is None else ", ".join(p.features),
+        }
+        for p in plans
+    ]
+    _print_rows(data, as_json)
+
+
+@accounts_app.command("renew")
+def accounts_renew(data_dir: DataDirOption = None) -> None:
+    """Renew the monthly credits of every account whose plan's billing period has ended (the
+    server also does it on the account's next request)."""
+    count = _services(data_dir).renew_due()
+    console.print(f"renewed {count} account(s)")
 
 
 @accounts_app.command("set")
@@ -307,18 +344,24 @@ def accounts_set(
     account_id: int,
     concurrency: Annotated[int | None, typer.Option(help="Concurrent generations")] = None,
     disabled: Annotated[bool | None, typer.Option("--disabled/--enabled")] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option(help="API plan (see `accounts plans`; `none` for the server defaults)"),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Change an account's concurrency limit or disable/enable it."""
+    """Change an account's plan or concurrency limit, or disable/enable it."""
+    service = _services(data_dir)
     try:
-        row = _services(data_dir).set_account(
-            account_id, disabled=disabled, concurrency_limit=concurrency
-        )
+        if plan is not None:
+            service.set_plan(account_id, plan)
+        row = service.set_account(account_id, disabled=disabled, concurrency_limit=concurrency)
     except PixforgeError as error:
         _fail(error)
+    plan_text = f"plan {row.plan}, renews {_iso(row.plan_renews_at)}, " if row.plan else ""
     console.print(
-        f"account {row.id}: concurrency {row.concurrency_limit or 'default'}, "
-        f"{'disabled' if row.disabled else 'enabled'}"
+        f"account {row.id}: {plan_text}concurrency {row.concurrency_limit or 'default'}, "
+        f"{'disabled' if row.disabled else 'enabled'}, {row.credit_monthly} monthly credits"
     )
 
 

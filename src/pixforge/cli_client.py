@@ -761,6 +761,48 @@ def generate_mimic(
     )
 
 
+@generate_app.command("modify")
+def generate_modify(
+    video: VideoArg,
+    prompt: Annotated[str, typer.Option(help="The edit; masks are @selection0.., images @img0..")],
+    quality: Annotated[str, typer.Option(help=", ".join(values.MODIFY_QUALITIES))] = "540p",
+    mask_id: Annotated[
+        list[str] | None, typer.Option(help="A mask id from `generate masks` (up to 3)")
+    ] = None,
+    image: Annotated[
+        list[str] | None, typer.Option(help="A reference image: path, URL or img_id (up to 3)")
+    ] = None,
+    keyframe_id: Annotated[int | None, typer.Option(help="The masks' keyframe")] = None,
+    out: Out = None,
+    no_wait: NoWait = False,
+    timeout: Timeout = 600.0,
+    base_url: BaseUrl = None,
+    api_key: ApiKey = None,
+    hosted: Hosted = False,
+    as_json: AsJson = False,
+) -> None:
+    """Modify: edit a video with a prompt (colour, weather, lighting, removal, swap)."""
+    references = [_image_source(i) for i in image or ()]
+    _run_on_video(
+        video,
+        lambda client, source: client.modify(
+            prompt,
+            **source,
+            quality=quality,
+            mask_ids=mask_id or (),
+            images=references,
+            keyframe_id=keyframe_id,
+        ),
+        out,
+        as_json,
+        no_wait,
+        timeout,
+        base_url,
+        api_key,
+        hosted,
+    )
+
+
 @generate_app.command("image-template")
 def generate_image_template(
     template_id: int,

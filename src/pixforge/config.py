@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     slow_requests_per_account: int = Field(default=4, ge=1)
     slow_requests_total: int = Field(default=16, ge=1)
     pricing_file: Path | None = None
+    # API plans (JSON object of plans by name); the built-in "essential" plan otherwise.
+    plans_file: Path | None = None
 
     # -- sandbox (docs/sandbox.md)
     # The admin API (/pixforge/admin/...) answers only `Authorization: Bearer <this>`; unset,
@@ -91,6 +93,11 @@ class Settings(BaseSettings):
     worker_poll_s: float = Field(default=1.0, gt=0)
     moderation_enabled: bool = True
     moderation_terms_file: Path | None = None
+    # Refuse blocked prompts at submit with 500063 (nothing charged) instead of ending the
+    # generation in status 7 (refunded), the default.
+    moderation_at_submit: bool = False
+    # SHA-256 digests of refused input files: images answer 500054, videos 500063.
+    moderation_blocked_files: Path | None = None
     templates_file: Path | None = None
     # PixVerse runs an effect template only after the account activated it (500070 otherwise).
     templates_require_activation: bool = True

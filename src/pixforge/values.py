@@ -59,6 +59,13 @@ class ModelRules:
     fast_motion: bool
     camera_movement: bool
     prompt_max_chars: int
+    qualities: tuple[str, ...] = QUALITIES
+    # generate_audio_switch: native sound (music, effects) generated with the picture.
+    audio: bool = False
+    # generate_multi_clip_switch: several shots with camera changes in one clip.
+    multi_clip: bool = False
+    # thinking_type "enabled": the model rewrites the prompt before rendering.
+    thinking: bool = False
 
 
 _CLASSIC_FAST = ModelRules(
@@ -92,6 +99,8 @@ _V55 = ModelRules(
     fast_motion=False,
     camera_movement=False,
     prompt_max_chars=5000,
+    audio=True,
+    multi_clip=True,
 )
 _V6 = ModelRules(
     durations_s=frozenset(range(1, 16)),
@@ -100,6 +109,18 @@ _V6 = ModelRules(
     fast_motion=False,
     camera_movement=False,
     prompt_max_chars=5000,
+    audio=True,
+    multi_clip=True,
+    thinking=True,
+)
+_C1 = ModelRules(
+    durations_s=frozenset(range(1, 16)),
+    durations_1080p_s=frozenset(range(1, 16)),
+    aspect_ratios=WIDE_ASPECT_RATIOS,
+    fast_motion=False,
+    camera_movement=False,
+    prompt_max_chars=5000,
+    audio=True,
 )
 
 MODEL_RULES: dict[str, ModelRules] = {
@@ -110,7 +131,7 @@ MODEL_RULES: dict[str, ModelRules] = {
     "v5.5": _V55,
     "v5.6": _V55,
     "v6": _V6,
-    "c1": _V6,
+    "c1": _C1,
 }
 MODELS = tuple(MODEL_RULES)
 
@@ -121,6 +142,51 @@ SWAP_QUALITIES = ("360p", "540p", "720p")
 MIMIC_QUALITIES = SWAP_QUALITIES
 FUSION_REFERENCE_KINDS = ("subject", "background")
 TTS_MAX_CHARS = 200
+# thinking_type: "enabled" only on models with `thinking`; "disabled" and "auto" everywhere.
+THINKING_TYPES = ("enabled", "disabled", "auto")
+# Modify (video/modify/generate): no model field, 1080p not offered, up to 3 masks and 3 images.
+MODIFY_QUALITIES = SWAP_QUALITIES
+MODIFY_MAX_MASKS = 3
+MODIFY_MAX_IMAGES = 3
+MODIFY_PROMPT_MAX_CHARS = 5000
+# The model-less feature endpoints, by the name an API plan lists them under.
+FEATURE_NAMES = (
+    "text",
+    "image",
+    "transition",
+    "extend",
+    "lip_sync",
+    "sound_effect",
+    "fusion",
+    "restyle",
+    "multi_transition",
+    "swap",
+    "mimic",
+    "modify",
+    "image_template",
+)
+
+
+def capability_matrix() -> list[dict[str, object]]:
+    """The matrix as rows (docs, `pixforge models`): one per model, every switch spelled out."""
+    return [
+        {
+            "model": name,
+            "durations_s": sorted(rules.durations_s),
+            "durations_1080p_s": sorted(rules.durations_1080p_s),
+            "qualities": list(rules.qualities),
+            "aspect_ratios": list(rules.aspect_ratios),
+            "fast_motion": rules.fast_motion,
+            "camera_movement": rules.camera_movement,
+            "prompt_max_chars": rules.prompt_max_chars,
+            "generate_audio_switch": rules.audio,
+            "generate_multi_clip_switch": rules.multi_clip,
+            "thinking_type_enabled": rules.thinking,
+            "fusion": name in FUSION_MODELS,
+            "multi_transition": name in MULTI_TRANSITION_MODELS,
+        }
+        for name, rules in MODEL_RULES.items()
+    ]
 
 
 def models_with(rule: str) -> tuple[str, ...]:

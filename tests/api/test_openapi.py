@@ -74,7 +74,7 @@ def test_every_api_operation_has_the_key_scheme_and_trace_header(document: dict[
         "description": "Your API key (PixVerse `API-KEY` header).",
     }
     api_operations = [op for path, _, op in _operations(document) if path.startswith(V2)]
-    assert len(api_operations) == 22
+    assert len(api_operations) == 23  # 22 before modify
     for operation in api_operations:
         assert operation["security"] == [{"ApiKey": []}], operation["operationId"]
         trace = [p for p in operation["parameters"] if p["name"] == "Ai-trace-id"]

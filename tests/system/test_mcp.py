@@ -58,6 +58,7 @@ async def _exercise(session: ClientSession) -> dict[str, Any]:
         "get_tts_speakers",
         "list_restyles",
         "mimic_video",
+        "modify_video",
         "image_template",
     }
     schema = tools["text_to_video"].input_schema["properties"]
@@ -138,7 +139,8 @@ async def _exercise_features(session: ClientSession, call: Any, video_id: int) -
         )
     )
     done.append(await call("mimic_video", {"video": media, "image": PERSON, "quality": "360p"}))
-    assert [d["status"] for d in done] == [1] * 8
+    done.append(await call("modify_video", {"video": media, "prompt": "snowy", "quality": "360p"}))
+    assert [d["status"] for d in done] == [1] * 9
     picture = await call("image_template", {"template_id": 384268229671680, "images": [DAY]})
     assert picture["status"] == 1 and picture["url"].endswith(".jpg")
     assert [d["has_audio"] for d in done][1:3] == [True, True]

@@ -53,7 +53,7 @@ async def get_caller(
     if caller.sandbox:
         # The journal middleware keeps sandbox accounts' requests.
         request.state.sandbox_account = caller.account_id
-    state.rate_limiter.check(caller.api_key_id)
+    state.rate_limiter.check(caller.api_key_id, *state.accounts.rate_of(caller))
     return caller
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pixforge.config import Settings
-from pixforge.containers.common import Core, load_prices
+from pixforge.containers.common import Core, load_moderation, load_plans, load_prices
 from pixforge.domain.rules import MODELS
 from pixforge.domain.spec import Mode
 from pixforge.media.fetch import FetchLimits
@@ -79,6 +79,7 @@ class ApiContainer:
         settings, db, blobs = core.settings, core.db, core.blobs
         public_url = settings.resolved_public_url
         prices = load_prices(settings)
+        plans = load_plans(settings)
         slow_work = SlowWork(settings.slow_requests_per_account, settings.slow_requests_total)
         webhook_sender = WebhookSender(
             db,
@@ -103,6 +104,9 @@ class ApiContainer:
             served=served,
             require_activation=settings.templates_require_activation,
             routes=routes,
+            plans=plans,
+            moderation=load_moderation(settings),
+            moderation_at_submit=settings.moderation_at_submit,
         )
         uploads = UploadService(
             db,
@@ -162,7 +166,7 @@ class ApiContainer:
         catalogue.install_restyle_covers()
         return cls(
             core=core,
-            accounts=AccountService(db, settings.default_concurrency),
+            accounts=AccountService(db, settings.default_concurrency, plans),
             uploads=uploads,
             generations=generations,
             rate_limiter=rate_limiter(settings),

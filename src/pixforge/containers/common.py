@@ -7,7 +7,13 @@ import json
 from dataclasses import dataclass
 
 from pixforge.config import Settings
-from pixforge.domain.moderation import DEFAULT_TERMS, ModerationPolicy, parse_terms_file
+from pixforge.domain.moderation import (
+    DEFAULT_TERMS,
+    ModerationPolicy,
+    parse_digests_file,
+    parse_terms_file,
+)
+from pixforge.domain.plans import DEFAULT_PLANS, Plan, plans_from_mapping
 from pixforge.domain.pricing import PriceTable
 from pixforge.domain.rules import ALL_QUALITIES, DEFAULT_TEMPLATES, Template, validate_template
 from pixforge.lifecycle import Clock, Lifecycle
@@ -20,6 +26,13 @@ def load_prices(settings: Settings) -> PriceTable:
     if settings.pricing_file is None:
         return PriceTable()
     return PriceTable.from_mapping(json.loads(settings.pricing_file.read_text()))
+
+
+def load_plans(settings: Settings) -> dict[str, Plan]:
+    """The API plans: the built-in ones, or a JSON object from PIXFORGE_PLANS_FILE."""
+    if settings.plans_file is None:
+        return {plan.name: plan for plan in DEFAULT_PLANS}
+    return plans_from_mapping(json.loads(settings.plans_file.read_text()))
 
 
 def load_templates(settings: Settings) -> dict[int, Template]:
@@ -43,7 +56,10 @@ def load_moderation(settings: Settings) -> ModerationPolicy:
     terms = list(DEFAULT_TERMS)
     if settings.moderation_terms_file is not None:
         terms += parse_terms_file(settings.moderation_terms_file.read_text())
-    return ModerationPolicy.from_terms(terms)
+    digests: list[str] = []
+    if settings.moderation_blocked_files is not None:
+        digests = parse_digests_file(settings.moderation_blocked_files.read_text())
+    return ModerationPolicy.from_terms(terms, digests)
 
 
 def open_blobs(settings: Settings) -> BlobStore:

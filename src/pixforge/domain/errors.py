@@ -24,7 +24,11 @@ PixforgeError
 │   ├── ImageDimensionError        500033
 │   ├── ImageFetchError            500041 image_url could not be downloaded
 │   └── ImageUrlError              500042 image_url malformed or pointing at a refused address
+├── PermissionDeniedError          500020 the account's plan does not include the model/feature
 ├── ConcurrencyLimitError          500044
+├── ImageModerationError           500054 a referenced input image is on the blocked list
+├── EffectLimitError               500060 the plan's effect templates per period are used up
+├── InputModerationError           500063 a referenced input (text, video) failed moderation
 ├── RateLimitError                 500069
 ├── TemplateNotActivatedError      500070
 ├── TemplateQualityError           500071
@@ -144,8 +148,24 @@ class ImageUrlError(ImageError):
     err_code = 500042
 
 
+class PermissionDeniedError(PixforgeError):
+    err_code = 500020
+
+
 class ConcurrencyLimitError(PixforgeError):
     err_code = 500044
+
+
+class ImageModerationError(PixforgeError):
+    err_code = 500054
+
+
+class EffectLimitError(PixforgeError):
+    err_code = 500060
+
+
+class InputModerationError(PixforgeError):
+    err_code = 500063
 
 
 class RateLimitError(PixforgeError):

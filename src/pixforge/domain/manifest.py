@@ -77,6 +77,8 @@ class JobManifest:
     video: StoredVideo | None = None
     audio: StoredAudio | None = None
     mask_key: str | None = None
+    # Modify: the masks after the first, in @selection order.
+    more_mask_keys: tuple[str, ...] = ()
 
     @property
     def first_image_size(self) -> tuple[int, int] | None:
@@ -91,6 +93,7 @@ class JobManifest:
         keys += [item.key for item in (self.video, self.audio) if item is not None]
         if self.mask_key:
             keys.append(self.mask_key)
+        keys += self.more_mask_keys
         return tuple(keys)
 
 

@@ -1,4 +1,5 @@
-"""Prompt moderation: a term list, matched on whole words, case-insensitively."""
+"""Content moderation: a term list for texts, matched on whole words, case-insensitively, and
+a list of blocked files (SHA-256 digests) for input images and videos."""
 
 from __future__ import annotations
 
@@ -25,14 +26,23 @@ class ModerationPolicy:
     """Blocks texts that contain any listed term as whole words."""
 
     pattern: re.Pattern[str] | None
+    # SHA-256 digests (lower-case hex) of input files that are refused.
+    blocked_digests: frozenset[str] = frozenset()
 
     @classmethod
-    def from_terms(cls, terms: Iterable[str]) -> ModerationPolicy:
+    def from_terms(
+        cls, terms: Iterable[str], blocked_digests: Iterable[str] = ()
+    ) -> ModerationPolicy:
+        digests = frozenset(d.strip().lower() for d in blocked_digests if d.strip())
         cleaned = sorted({t.strip().casefold() for t in terms if t.strip()}, key=len, reverse=True)
         if not cleaned:
-            return cls(pattern=None)
+            return cls(pattern=None, blocked_digests=digests)
         alternatives = "|".join(r"\s+".join(map(re.escape, term.split())) for term in cleaned)
-        return cls(pattern=re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE))
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        return cls(pattern=pattern, blocked_digests=digests)
+
+    def blocked_file(self, sha256_hex: str) -> bool:
+        return sha256_hex.lower() in self.blocked_digests
 
     def blocked_term(self, *texts: str) -> str | None:
         """The first listed term found in the texts, or None when they pass."""
@@ -43,6 +53,17 @@ class ModerationPolicy:
             if match:
                 return match.group(0).casefold()
         return None
+
+
+def parse_digests_file(text: str) -> list[str]:
+    """One SHA-256 hex digest per line (anything after it on the line is a comment)."""
+    digests = []
+    for line in parse_terms_file(text):
+        digest = line.split()[0].lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"not a SHA-256 hex digest: {digest[:80]!r}")
+        digests.append(digest)
+    return digests
 
 
 def parse_terms_file(text: str) -> list[str]:

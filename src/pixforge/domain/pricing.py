@@ -36,6 +36,12 @@ class PriceTable:
     mimic_per_s: Mapping[str, int] = field(
         default_factory=lambda: {"360p": 9, "540p": 10, "720p": 12}
     )
+    # Modify: credits per started second of the source, by quality (third-party figures).
+    modify_per_s: Mapping[str, int] = field(
+        default_factory=lambda: {"360p": 4, "540p": 5, "720p": 6}
+    )
+    # generate_audio_switch on a model with native audio: a flat surcharge per clip.
+    generate_audio: int = 10
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> PriceTable:
@@ -50,6 +56,8 @@ class PriceTable:
             "mask_selection",
             "mimic_per_s",
             "image_template",
+            "modify_per_s",
+            "generate_audio",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -78,6 +86,11 @@ class PriceTable:
                 **defaults.mimic_per_s,
                 **{str(k): int(v) for k, v in _mapping(data.get("mimic_per_s")).items()},
             },
+            modify_per_s={
+                **defaults.modify_per_s,
+                **{str(k): int(v) for k, v in _mapping(data.get("modify_per_s")).items()},
+            },
+            generate_audio=int(_number(data.get("generate_audio", defaults.generate_audio))),
         )
 
 
@@ -109,7 +122,14 @@ def video_credits(spec: GenerationSpec, duration_s: int, table: PriceTable) -> i
         total += table.sound_effect_per_5s * math.ceil(duration_s / 5)
     if options.lip_sync_switch:
         total += table.lip_sync_per_s * duration_s
+    if options.generate_audio and not options.sound_effect_switch:
+        total += table.generate_audio
     return total
+
+
+def modify_credits(quality: str, seconds: float, table: PriceTable) -> int:
+    """Modify: the quality's per-second price times the source's started seconds."""
+    return table.modify_per_s[quality] * max(1, math.ceil(round(seconds, 3)))
 
 
 def per_second_credits(quality: str, seconds: float, table: PriceTable) -> int:

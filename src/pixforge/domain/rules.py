@@ -28,6 +28,7 @@ from pixforge.values import (
     QUALITY_SHORT_SIDE_PX,
     SEED_MAX,
     STYLES,
+    THINKING_TYPES,
     WIDE_ASPECT_RATIOS,
     ModelRules,
 )
@@ -271,6 +272,7 @@ def validate(
     check_seed(spec)
     _check_style_camera(spec, models, rules, check)
     _check_extras(spec)
+    _check_switches(spec, models, rules)
     return rules
 
 
@@ -325,6 +327,11 @@ def _check_quality_duration(
         raise InvalidParameterError(
             f"quality: unsupported value {spec.quality!r}; allowed: "
             f"{', '.join(QUALITY_SHORT_SIDE_PX)}"
+        )
+    if spec.quality not in rules.qualities:
+        raise InvalidParameterError(
+            f"quality: {spec.quality} is not offered on model {spec.model}; allowed: "
+            f"{', '.join(rules.qualities)}"
         )
     if template is not None or check.segmented:
         return  # a template dictates the length; multi-transition segments are checked apart
@@ -423,6 +430,30 @@ def _check_extras(spec: GenerationSpec) -> None:
             )
         if options.lip_sync_tts_speaker_id:
             check_speaker(options.lip_sync_tts_speaker_id)
+
+
+def _check_switches(
+    spec: GenerationSpec, models: Mapping[str, ModelRules], rules: ModelRules
+) -> None:
+    """The capability matrix's switches: each only on the models that have it (off is always
+    accepted)."""
+    options = spec.options
+    thinking = options.thinking_type
+    if thinking and thinking not in THINKING_TYPES:
+        raise InvalidParameterError(
+            f"thinking_type: unsupported value {thinking!r}; allowed: {', '.join(THINKING_TYPES)}"
+        )
+    wanted = (
+        ("generate_audio_switch", options.generate_audio, "audio"),
+        ("generate_multi_clip_switch", options.multi_clip, "multi_clip"),
+        ("thinking_type", thinking == "enabled", "thinking"),
+    )
+    for field, on, capability in wanted:
+        if on and not getattr(rules, capability):
+            supported = ", ".join(n for n, r in models.items() if getattr(r, capability))
+            raise InvalidParameterError(
+                f"{field} is not supported on model {spec.model}; supported on: {supported}"
+            )
 
 
 def check_image_ids(images: Iterable[ImageInput]) -> None:

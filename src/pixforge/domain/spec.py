@@ -29,6 +29,7 @@ class Mode(StrEnum):
     MULTI_TRANSITION = "multi_transition"
     SWAP = "swap"
     MIMIC = "mimic"
+    MODIFY = "modify"
     IMAGE_TEMPLATE = "image_template"  # a picture, not a video (image/template/generate)
 
 
@@ -81,6 +82,10 @@ class LaunchOptions:
     lip_sync_switch: bool = False
     lip_sync_tts_speaker_id: str = ""
     lip_sync_tts_content: str = ""
+    # The capability matrix's switches (values.ModelRules: audio, multi_clip, thinking).
+    generate_audio: bool = False
+    multi_clip: bool = False
+    thinking_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +190,17 @@ class MimicSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ModifySpec:
+    """Modify: a prompt edit of a video, optionally limited to mask regions (@selectionN, from
+    mask selections of this video at `keyframe`) and using reference images (@imgN)."""
+
+    source: VideoSource
+    keyframe: int | None = None
+    mask_ids: tuple[str, ...] = ()
+    images: tuple[ImageInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ImageTemplateSpec:
     template_id: int | None
     images: tuple[ImageInput, ...] = ()
@@ -202,6 +218,7 @@ FeatureSpec = (
     | MultiTransitionSpec
     | SwapSpec
     | MimicSpec
+    | ModifySpec
     | ImageTemplateSpec
 )
 
@@ -217,6 +234,7 @@ PAYLOAD_TYPES: dict[Mode, type[Any]] = {
     Mode.MULTI_TRANSITION: MultiTransitionSpec,
     Mode.SWAP: SwapSpec,
     Mode.MIMIC: MimicSpec,
+    Mode.MODIFY: ModifySpec,
     Mode.IMAGE_TEMPLATE: ImageTemplateSpec,
 }
 
@@ -343,6 +361,8 @@ class RenderJob:
     video: SourceVideo | None = None
     audio_path: str | None = None
     mask_path: str | None = None
+    # Modify: the masks after the first (mask_path), in @selection order.
+    more_mask_paths: tuple[str, ...] = ()
 
 
 # -- the codec of the stored spec
@@ -450,6 +470,12 @@ def _from_flat(data: dict[str, Any]) -> dict[str, Any]:
             "original_sound": data.get("original_sound", False),
         },
         Mode.MIMIC: {"source": source, "image": first_image},
+        Mode.MODIFY: {
+            "source": source,
+            "keyframe": data.get("keyframe"),
+            "mask_ids": list(data.get("mask_ids") or ()),
+            "images": images,
+        },
         Mode.IMAGE_TEMPLATE: {"template_id": data.get("template_id"), "images": images},
     }
     return {

@@ -426,6 +426,28 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             return await finish(api, video_id, wait, timeout_s)
 
     @tool
+    async def modify_video(
+        video: VideoRef,
+        prompt: Annotated[str, Field(min_length=1, max_length=values.MODIFY_PROMPT_MAX_CHARS)],
+        quality: SwapQuality = "540p",
+        mask_ids: Annotated[list[str], Field(max_length=values.MODIFY_MAX_MASKS)] = [],  # noqa: B006
+        images: Annotated[list[ImageRef], Field(max_length=values.MODIFY_MAX_IMAGES)] = [],  # noqa: B006
+        keyframe_id: int | None = None,
+        wait: Wait = True,
+        timeout_s: TimeoutS = 600.0,
+    ) -> dict[str, Any]:
+        async with client() as api:
+            video_id = await api.modify(
+                prompt,
+                **await source(api, video),
+                quality=quality,
+                mask_ids=mask_ids,
+                images=[_image(i) for i in images],
+                keyframe_id=keyframe_id,
+            )
+            return await finish(api, video_id, wait, timeout_s)
+
+    @tool
     async def image_template(
         template_id: int,
         images: Annotated[list[ImageRef], Field(min_length=1, max_length=5)],

@@ -27,6 +27,10 @@ TOOLS: dict[str, str] = {
     "select_masks": "Swap step 1: the selectable regions (masks) on one frame of a video.",
     "swap_video": "Swap step 2: replace a selected region with an image.",
     "mimic_video": "Motion control: the image's character moves like the video's subject.",
+    "modify_video": (
+        "Edit a video with a prompt (colour, weather, lighting, removal, swap); masks from "
+        "select_masks are @selection0.., reference images @img0.. (up to 3 each)."
+    ),
     "image_template": "Apply an image template (template list, type 2) to image(s).",
     "get_tts_speakers": "The TTS speakers lip_sync_video can use.",
     "list_restyles": "The restyle looks restyle_video can apply (id, name, cover).",

@@ -52,6 +52,7 @@ from pixforge.sdk._models import (
     MaskSelection,
     MaskSelectionRequest,
     MimicRequest,
+    ModifyRequest,
     MultiTransitionRequest,
     RestyleEffect,
     RestyleRequest,
@@ -211,6 +212,7 @@ MULTI_TRANSITION = "/openapi/v2/video/multi_transition/generate"
 MASK_SELECTION = "/openapi/v2/video/mask/selection"
 SWAP = "/openapi/v2/video/swap/generate"
 MIMIC = "/openapi/v2/video/mimic/generate"
+MODIFY = "/openapi/v2/video/modify/generate"
 IMAGE_TEMPLATE = "/openapi/v2/image/template/generate"
 TTS_LIST = "/openapi/v2/video/lip_sync/tts_list"
 RESTYLE_LIST = "/openapi/v2/video/restyle/list"
@@ -526,6 +528,33 @@ class Client:
             quality=quality,
         )
         return self._generate(MIMIC, request.body())
+
+    def modify(
+        self,
+        prompt: str,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        quality: str = "540p",
+        mask_ids: Sequence[str] = (),
+        images: Sequence[int | ImageSource] = (),
+        keyframe_id: int | None = None,
+        seed: int | None = None,
+    ) -> int:
+        """Modify: edit a video with a prompt, limited to masks of a mask selection
+        (@selection0..) and using reference images (@img0..)."""
+        request = _request(
+            ModifyRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            prompt=prompt,
+            quality=quality,
+            mask_ids=list(mask_ids) or None,
+            img_ids=[self.image_id(i) for i in images] or None,
+            keyframe_ids=keyframe_id,
+            seed=seed,
+        )
+        return self._generate(MODIFY, request.body())
 
     def image_template(self, template_id: int, images: Sequence[int | ImageSource]) -> int:
         """Apply an image template (from the template list, type 2) to its image(s); returns
@@ -881,6 +910,31 @@ class AsyncClient:
             quality=quality,
         )
         return await self._generate(MIMIC, request.body())
+
+    async def modify(
+        self,
+        prompt: str,
+        *,
+        video_id: int | None = None,
+        media_id: int | None = None,
+        quality: str = "540p",
+        mask_ids: Sequence[str] = (),
+        images: Sequence[int | ImageSource] = (),
+        keyframe_id: int | None = None,
+        seed: int | None = None,
+    ) -> int:
+        request = _request(
+            ModifyRequest,
+            source_video_id=video_id,
+            video_media_id=media_id,
+            prompt=prompt,
+            quality=quality,
+            mask_ids=list(mask_ids) or None,
+            img_ids=[await self.image_id(i) for i in images] or None,
+            keyframe_ids=keyframe_id,
+            seed=seed,
+        )
+        return await self._generate(MODIFY, request.body())
 
     async def image_template(self, template_id: int, images: Sequence[int | ImageSource]) -> int:
         ids = [await self.image_id(i) for i in images]

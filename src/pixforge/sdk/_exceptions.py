@@ -5,10 +5,12 @@ PixverseError                      any failure; .err_code, .message, .trace_id
 │   ├── AuthenticationError        10001–10005 (missing, unknown, disabled, expired key)
 │   ├── InvalidRequestError        400xxx (missing, mistyped or invalid parameters), 701002/701003
 │   │   └── ImageNotFoundError     400032
-│   ├── ImageRejectedError         500030–500042, 500052, 500054 (upload refused)
+│   ├── ImageRejectedError         500030–500042, 500052, 500054 (image refused)
+│   ├── InputRejectedError         500063 (an input failed moderation)
+│   ├── PermissionDeniedError      500020 (not in the account's plan)
 │   ├── ConcurrencyLimitError      500044
 │   ├── RateLimitError             500069
-│   ├── TemplateError              500070, 500071
+│   ├── TemplateError              500060, 500070, 500071
 │   ├── InsufficientCreditsError   500090
 │   └── ServerError                500100, other 5xx answers
 ├── APIConnectionError             the request could not be completed (after retries)
@@ -56,6 +58,14 @@ class ImageNotFoundError(InvalidRequestError):
 
 
 class ImageRejectedError(APIError):
+    pass
+
+
+class InputRejectedError(APIError):
+    pass
+
+
+class PermissionDeniedError(APIError):
     pass
 
 
@@ -107,7 +117,10 @@ class WaitTimeoutError(GenerationError):
 
 _EXACT: dict[int, type[APIError]] = {
     400032: ImageNotFoundError,
+    500020: PermissionDeniedError,
     500044: ConcurrencyLimitError,
+    500060: TemplateError,
+    500063: InputRejectedError,
     500069: RateLimitError,
     500070: TemplateError,
     500071: TemplateError,

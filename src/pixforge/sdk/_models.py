@@ -137,6 +137,17 @@ class MimicRequest(_SourceRequest):
     quality: str = "540p"
 
 
+class ModifyRequest(_SourceRequest):
+    """Modify: `prompt` names masks as @selection0.. and images as @img0.. (up to 3 each)."""
+
+    prompt: str
+    quality: str = "540p"
+    mask_ids: list[str] | None = None
+    img_ids: list[int] | None = None
+    keyframe_ids: int | None = None
+    seed: int | None = None
+
+
 class MaskSelectionRequest(_SourceRequest):
     keyframe_id: int | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pixforge.domain.errors import (
@@ -17,6 +18,7 @@ from pixforge.domain.errors import (
     UnknownApiKeyError,
 )
 from pixforge.domain.ids import new_public_id
+from pixforge.domain.plans import DEFAULT_PLANS, Plan, add_month, anchor_day, periods_due
 from pixforge.domain.pricing import split_charge
 from pixforge.store import accounts as repo
 from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
@@ -76,6 +78,33 @@ def charge(
     )
 
 
+def renew_if_due(
+    conn: Connection, account: AccountRow, plans: Mapping[str, Plan], now: float
+) -> AccountRow:
+    """In the caller's write transaction: when the account's billing period has ended, start
+    the current one and reset its monthly credits to the plan's (package credits stay)."""
+    if (
+        account.plan is None
+        or account.plan_renews_at is None
+        or account.plan_renews_at > now
+        or account.plan_started_at is None
+        or account.plan_period_start is None
+    ):
+        return account
+    plan = plans.get(account.plan)
+    period_start, renews_at = periods_due(
+        account.plan_period_start, account.plan_renews_at, account.plan_started_at, now
+    )
+    if not repo.set_period(conn, account.id, period_start, renews_at):
+        return account  # renewed meanwhile by another request
+    if plan is not None:
+        delta = plan.monthly_credits - account.credit_monthly
+        repo.apply_ledger_entry(conn, LedgerEntryRow(account.id, None, "renew", delta, 0, now))
+    renewed = repo.get_account(conn, account.id)
+    assert renewed is not None
+    return renewed
+
+
 @dataclass(frozen=True, slots=True)
 class Balance:
     account_id: int
@@ -91,6 +120,8 @@ class Caller:
     api_key_id: int
     # The account obeys the sandbox controls (docs/sandbox.md).
     sandbox: bool = False
+    # The account's API plan, when it has one.
+    plan: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +135,16 @@ class DevKey:
 
 
 class AccountService:
-    def __init__(self, db: Database, default_concurrency: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        default_concurrency: int,
+        plans: Mapping[str, Plan] | None = None,
+    ) -> None:
         self.db = db
         self.hot = HotReads(db)
         self.default_concurrency = default_concurrency
+        self.plans = plans if plans is not None else {p.name: p for p in DEFAULT_PLANS}
 
     def create_account(
         self,
@@ -187,6 +224,46 @@ class AccountService:
         assert row is not None
         return row
 
+    def set_plan(self, account_id: int, plan_name: str, now: float | None = None) -> AccountRow:
+        """Put an account on a plan ("none": back to the server's defaults). A plan starts a
+        billing period now: the monthly credits become the plan's, renewing monthly on this
+        day; the account's concurrency limit is cleared so the plan's applies."""
+        now = time.time() if now is None else now
+        if plan_name != "none" and plan_name not in self.plans:
+            raise InvalidParameterError(
+                f"plan: unknown plan {plan_name!r}; known: {', '.join(self.plans)}, none"
+            )
+        with self.db.write() as conn:
+            account = repo.get_account(conn, account_id, for_update=True)
+            if account is None:
+                raise InvalidParameterError(f"account_id: account {account_id} does not exist")
+            if plan_name == "none":
+                repo.set_plan(conn, account_id, None, None, None, None)
+            else:
+                plan = self.plans[plan_name]
+                renews_at = add_month(now, anchor_day(now))
+                repo.set_plan(conn, account_id, plan.name, now, now, renews_at)
+                repo.update_account(conn, account_id, concurrency_limit=0)
+                delta = plan.monthly_credits - account.credit_monthly
+                repo.apply_ledger_entry(
+                    conn, LedgerEntryRow(account_id, None, "plan", delta, 0, now)
+                )
+            row = repo.get_account(conn, account_id)
+        assert row is not None
+        return row
+
+    def renew_due(self, now: float | None = None) -> int:
+        """Renew every account whose billing period has ended; returns how many."""
+        now = time.time() if now is None else now
+        renewed = 0
+        for account in self.list_accounts():
+            if account.plan_renews_at is not None and account.plan_renews_at <= now:
+                with self.db.write() as conn:
+                    current = repo.get_account(conn, account.id, for_update=True)
+                    assert current is not None
+                    renewed += renew_if_due(conn, current, self.plans, now) is not current
+        return renewed
+
     def grant_credits(self, account_id: int, monthly: int = 0, package: int = 0) -> AccountRow:
         """Add (or, with negative numbers, remove) credits; balances never go below zero."""
         with self.db.write() as conn:
@@ -218,14 +295,34 @@ class AccountService:
             raise ExpiredApiKeyError("API-KEY has expired")
         if grant.account_disabled:
             raise DisabledAccountError("the account of this API-KEY is disabled")
-        return Caller(account_id=grant.account_id, api_key_id=grant.key_id, sandbox=grant.sandbox)
+        return Caller(
+            account_id=grant.account_id,
+            api_key_id=grant.key_id,
+            sandbox=grant.sandbox,
+            plan=grant.plan,
+        )
+
+    def rate_of(self, caller: Caller) -> tuple[float | None, int | None]:
+        """The request rate and burst of the caller's plan (None: the server's)."""
+        plan = self.plans.get(caller.plan) if caller.plan else None
+        if plan is None:
+            return None, None
+        return plan.rate_limit_per_s, plan.rate_limit_burst
 
     def balance(self, account_id: int) -> Balance:
         """The account's two buckets (a hot read: clients check it often)."""
         found = self.hot.balance(account_id)
         if found is None:
             raise DisabledAccountError("the account of this API-KEY no longer exists")
-        return Balance(account_id, *found)
+        monthly, package, renews_at = found
+        if renews_at is not None and renews_at <= time.time():
+            # The plan's billing period ended: renew before answering (rare; a write).
+            with self.db.write() as conn:
+                account = repo.get_account(conn, account_id, for_update=True)
+                assert account is not None
+                account = renew_if_due(conn, account, self.plans, time.time())
+            monthly, package = account.credit_monthly, account.credit_package
+        return Balance(account_id, monthly, package)
 
     def list_accounts(self) -> list[AccountRow]:
         with self.db.read() as conn:

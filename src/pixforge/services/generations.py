@@ -21,6 +21,8 @@ from pixforge.domain.errors import (
 from pixforge.domain.features import FEATURES, RuleContext
 from pixforge.domain.ids import file_url, new_public_id
 from pixforge.domain.manifest import JobManifest, manifest_to_json
+from pixforge.domain.moderation import ModerationPolicy
+from pixforge.domain.plans import DEFAULT_PLANS, Plan, check_effect, check_permission
 from pixforge.domain.pricing import PriceTable
 from pixforge.domain.rules import QUALITY_SHORT_SIDE_PX, SEED_MAX, ModelRules, Template
 from pixforge.domain.spec import GenerationSpec, Mode, OutputFormat, output_name, spec_from_json
@@ -28,7 +30,7 @@ from pixforge.domain.status import REFUNDED_STATUSES, VideoStatus
 from pixforge.lifecycle import Lifecycle, NewGeneration, TransitionRefusedError
 from pixforge.queue.base import Dispatcher
 from pixforge.services import inputs
-from pixforge.services.accounts import Caller, check_affordable
+from pixforge.services.accounts import Caller, check_affordable, renew_if_due
 from pixforge.services.idempotency import replayed, replayed_in
 from pixforge.services.sandbox import SandboxService
 from pixforge.storage.base import BlobStore
@@ -100,6 +102,9 @@ class GenerationService:
         served: frozenset[tuple[str, Mode]] | None = None,
         require_activation: bool = True,
         routes: Mapping[tuple[str, Mode], str] | None = None,
+        plans: Mapping[str, Plan] | None = None,
+        moderation: ModerationPolicy | None = None,
+        moderation_at_submit: bool = False,
     ) -> None:
         self.db = db
         self.hot = HotReads(db)
@@ -120,6 +125,10 @@ class GenerationService:
         self.routes = routes or {}
         # Scripts sandbox accounts' outcomes (docs/sandbox.md); set by the container.
         self.sandbox: SandboxService | None = None
+        self.plans = plans if plans is not None else {p.name: p for p in DEFAULT_PLANS}
+        # Input moderation at submit (500054 / 500063); None: none.
+        self.moderation = moderation
+        self.moderation_at_submit = moderation_at_submit
 
     def submit(self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec) -> int:
         """Charge and queue a generation; return its id (the first id again on a replay)."""
@@ -158,7 +167,17 @@ class GenerationService:
                 twin = replayed_in(conn, caller.api_key_id, trace_id, fingerprint)
                 if twin is not None:
                     return int(twin["id"])
-                self._check_concurrency(conn, account.id, account.concurrency_limit)
+                now = self.lifecycle.clock()
+                account = renew_if_due(conn, account, self.plans, now)
+                api_plan = self.plans.get(account.plan) if account.plan else None
+                cap = account.concurrency_limit or (api_plan.concurrency if api_plan else None)
+                self._check_concurrency(conn, account.id, cap)
+                template_id = plan.spec.template_id
+                if api_plan is not None and template_id is not None:
+                    period = account.plan_period_start or 0.0
+                    used = template_repo.effects_used(conn, account.id, period)
+                    check_effect(api_plan, template_id, used)
+                    template_repo.record_effect_use(conn, account.id, period, template_id, now)
                 check_affordable(account, plan.cost, "this request")
                 self.lifecycle.submit(conn, account, new)
                 if scripted is not None and self.sandbox is not None:
@@ -201,12 +220,19 @@ class GenerationService:
         self._check_served(spec)
         needs = feature.needs(spec)
         with self.db.read() as conn:
+            account = account_repo.get_account(conn, caller.account_id)
+            api_plan = self.plans.get(account.plan or "") if account is not None else None
+            if api_plan is not None:
+                check_permission(api_plan, spec.model, spec.mode.value)
             images = inputs.images(conn, caller.account_id, needs)
             if spec.template_id is not None:
                 self._check_activated(conn, caller, spec.template_id)
             spec = self._with_webhook(conn, caller, spec)
             found = inputs.media(conn, self.blobs, caller.account_id, needs)
         manifest = inputs.manifest_of(images, found)
+        if self.moderation is not None:
+            texts = feature.texts(spec) if self.moderation_at_submit else None
+            inputs.check_moderation(self.blobs, self.moderation, needs, manifest, texts)
         if needs.subjects:
             # Segmentation takes a moment: done after the read transaction has ended.
             inputs.check_subjects(self.blobs, manifest)

@@ -6,11 +6,14 @@ This is the only place inputs are resolved; the worker reads the manifest stored
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from pixforge.domain.errors import (
+    ImageModerationError,
+    InputModerationError,
     InvalidParameterError,
     MimicMotionError,
     MimicSubjectError,
@@ -26,6 +29,7 @@ from pixforge.domain.manifest import (
     StoredVideo,
     facts_from_json,
 )
+from pixforge.domain.moderation import ModerationPolicy
 from pixforge.domain.spec import Mode, VideoSource
 from pixforge.domain.status import VideoStatus
 from pixforge.media.images import load_rgb
@@ -65,6 +69,7 @@ class _Media:
     video: StoredVideo | None
     audio: StoredAudio | None
     mask_key: str | None
+    more_mask_keys: tuple[str, ...] = ()
 
 
 def images(conn: Connection, account_id: int, needs: Needs) -> tuple[StoredImage, ...]:
@@ -99,11 +104,20 @@ def media(conn: Connection, blobs: BlobStore, account_id: int, needs: Needs) -> 
     if needs.mask is not None:
         assert needs.video is not None
         mask_key = _mask(conn, account_id, needs.video, needs.mask.mask_id, needs.mask.keyframe)
-    return _Media(video, audio, mask_key)
+    keys = []
+    for index, need in enumerate(needs.masks):
+        assert needs.video is not None
+        field = f"mask_ids.{index}"
+        keys.append(_mask(conn, account_id, needs.video, need.mask_id, need.keyframe, field))
+    if keys:
+        mask_key = keys[0]
+    return _Media(video, audio, mask_key, tuple(keys[1:]))
 
 
 def manifest_of(stored_images: tuple[StoredImage, ...], found: _Media) -> JobManifest:
-    return JobManifest(stored_images, found.video, found.audio, found.mask_key)
+    return JobManifest(
+        stored_images, found.video, found.audio, found.mask_key, found.more_mask_keys
+    )
 
 
 def _source_video(
@@ -186,7 +200,12 @@ def _audio(conn: Connection, account_id: int, media_id: int) -> StoredAudio:
 
 
 def _mask(
-    conn: Connection, account_id: int, source: VideoSource, mask_id: str, keyframe: int | None
+    conn: Connection,
+    account_id: int,
+    source: VideoSource,
+    mask_id: str,
+    keyframe: int | None,
+    field: str = "mask_id",
 ) -> str:
     mask = mask_repo.get_mask(conn, mask_id)
     file = upload_repo.get_file(conn, mask.file_token) if mask else None
@@ -199,7 +218,7 @@ def _mask(
         or mask.keyframe != keyframe
     ):
         raise InvalidParameterError(
-            f"mask_id: {mask_id[:40]!r} did not come from a mask selection of this "
+            f"{field}: {mask_id[:40]!r} did not come from a mask selection of this "
             "source video and keyframe_id"
         )
     return file.storage_key
@@ -220,3 +239,39 @@ def check_subjects(blobs: BlobStore, manifest: JobManifest) -> None:
         first = frame_at(video_path, 0)
     if not has_subject(first):
         raise MimicMotionError("the reference video has no clear subject whose motion to copy")
+
+
+def check_moderation(
+    blobs: BlobStore,
+    policy: ModerationPolicy,
+    needs: Needs,
+    manifest: JobManifest,
+    texts: tuple[str, ...] | None,
+) -> None:
+    """Refuse inputs moderation blocks, before anything is charged: a listed image (500054),
+    a listed source video or, when `texts` are given, a blocked term (500063). Reads the
+    files only when digests are listed; call it outside any transaction."""
+    if texts is not None:
+        term = policy.blocked_term(*texts)
+        if term is not None:
+            raise InputModerationError(
+                f"prompt: the request's text did not pass content moderation ({term!r})"
+            )
+    if not policy.blocked_digests:
+        return
+    for reference, image in zip(needs.images, manifest.images, strict=False):
+        if policy.blocked_file(_digest(blobs, image.key)):
+            raise ImageModerationError(
+                f"{reference.field}: image {reference.image_id} did not pass content moderation"
+            )
+    if manifest.video is not None and needs.video is not None:
+        field = "source_video_id" if needs.video.video_id is not None else "video_media_id"
+        if policy.blocked_file(_digest(blobs, manifest.video.key)):
+            raise InputModerationError(f"{field}: the video did not pass content moderation")
+
+
+def _digest(blobs: BlobStore, key: str) -> str:
+    sha = hashlib.sha256()
+    for chunk in blobs.read(key):
+        sha.update(chunk)
+    return sha.hexdigest()

@@ -20,6 +20,10 @@ class AccountRow:
     created_at: float
     # Obeys the sandbox controls (docs/sandbox.md).
     sandbox: bool = False
+    plan: str | None = None
+    plan_started_at: float | None = None
+    plan_period_start: float | None = None
+    plan_renews_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,36 @@ def update_account(
         values["concurrency_limit"] = concurrency_limit
     if values:
         conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+
+
+def set_plan(
+    conn: Connection,
+    account_id: int,
+    plan: str | None,
+    started_at: float | None,
+    period_start: float | None,
+    renews_at: float | None,
+) -> None:
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(
+            plan=plan,
+            plan_started_at=started_at,
+            plan_period_start=period_start,
+            plan_renews_at=renews_at,
+        )
+    )
+
+
+def set_period(conn: Connection, account_id: int, period_start: float, renews_at: float) -> bool:
+    """Move to a new billing period; False when another writer already did (renews_at moved)."""
+    result = conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id, accounts.c.plan_renews_at < renews_at)
+        .values(plan_period_start=period_start, plan_renews_at=renews_at)
+    )
+    return result.rowcount == 1
 
 
 def apply_ledger_entry(conn: Connection, entry: LedgerEntryRow) -> None:

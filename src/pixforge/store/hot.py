@@ -34,6 +34,8 @@ class KeyGrant:
     account_disabled: bool
     # The account obeys the sandbox controls.
     sandbox: bool = False
+    # The account's API plan (its request rate may differ from the server's).
+    plan: str | None = None
 
 
 class HotReads:
@@ -51,6 +53,7 @@ class HotReads:
                 key.c.expires_at,
                 account.c.disabled,
                 account.c.sandbox,
+                account.c.plan,
             )
             .select_from(key.join(account, account.c.id == key.c.account_id))
             .where(key.c.key_hash == bindparam("key_hash")),
@@ -60,9 +63,9 @@ class HotReads:
         )
         self._balance = _Prepared(
             db,
-            select(accounts.c.credit_monthly, accounts.c.credit_package).where(
-                accounts.c.id == bindparam("account_id")
-            ),
+            select(
+                accounts.c.credit_monthly, accounts.c.credit_package, accounts.c.plan_renews_at
+            ).where(accounts.c.id == bindparam("account_id")),
         )
         # A status poll: the key and the generation in one round trip (the row is NULLs when
         # the id is unknown or another account's).
@@ -75,6 +78,7 @@ class HotReads:
                 key.c.expires_at,
                 account.c.disabled,
                 account.c.sandbox,
+                account.c.plan,
                 *generations.c,
             )
             .select_from(
@@ -91,12 +95,14 @@ class HotReads:
         row = self._key.one(key_hash=key_hash)
         if row is None:
             return None
-        return KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]))
+        return KeyGrant(
+            int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]), row[6]
+        )
 
-    def balance(self, account_id: int) -> tuple[int, int] | None:
-        """(monthly, package) credits of an account."""
+    def balance(self, account_id: int) -> tuple[int, int, float | None] | None:
+        """(monthly, package) credits of an account, and when its plan's credits renew."""
         row = self._balance.one(account_id=account_id)
-        return None if row is None else (int(row[0]), int(row[1]))
+        return None if row is None else (int(row[0]), int(row[1]), row[2])
 
     def generation(self, generation_id: int) -> GenerationRow | None:
         row = self._generation.one(generation_id=generation_id)
@@ -109,8 +115,10 @@ class HotReads:
         row = self._poll.one(key_hash=key_hash, generation_id=generation_id)
         if row is None:
             return None, None
-        grant = KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]))
-        return grant, None if row[6] is None else _generation_row(row[6:])
+        grant = KeyGrant(
+            int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]), row[6]
+        )
+        return grant, None if row[7] is None else _generation_row(row[7:])
 
 
 def _generation_row(row: Sequence[Any]) -> GenerationRow:

@@ -44,6 +44,12 @@ accounts = Table(
     Column("created_at", Float, nullable=False),
     # A sandbox account obeys the sandbox controls (docs/sandbox.md); others never do.
     Column("sandbox", Boolean, nullable=False, default=False, server_default=false()),
+    # The API plan (domain/plans.py; NULL: server defaults), its current billing period and
+    # the moment its monthly credits renew.
+    Column("plan", String(40), nullable=True),
+    Column("plan_started_at", Float, nullable=True),
+    Column("plan_period_start", Float, nullable=True),
+    Column("plan_renews_at", Float, nullable=True),
     CheckConstraint("credit_monthly >= 0", name="credit_monthly_non_negative"),
     CheckConstraint("credit_package >= 0", name="credit_package_non_negative"),
 )
@@ -270,4 +276,14 @@ sandbox_journal = Table(
     Column("request_json", Text, nullable=False),
     Column("response_json", Text, nullable=False),
     Index("ix_sandbox_journal_account_at", "account_id", "at"),
+)
+
+# Effect templates an account used in a billing period (a plan's effects_per_period counts them).
+effect_uses = Table(
+    "effect_uses",
+    metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), primary_key=True),
+    Column("period_start", Float, primary_key=True),
+    Column("template_id", BigInteger, primary_key=True),
+    Column("created_at", Float, nullable=False),
 )

@@ -4,7 +4,30 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, insert, select
 
-from pixforge.store.tables import template_activations
+from pixforge.store.tables import effect_uses, template_activations
+
+
+def effects_used(conn: Connection, account_id: int, period_start: float) -> frozenset[int]:
+    """The effect templates an account used in the billing period starting at period_start."""
+    query = select(effect_uses.c.template_id).where(
+        effect_uses.c.account_id == account_id, effect_uses.c.period_start == period_start
+    )
+    return frozenset(int(row[0]) for row in conn.execute(query))
+
+
+def record_effect_use(
+    conn: Connection, account_id: int, period_start: float, template_id: int, now: float
+) -> None:
+    if template_id in effects_used(conn, account_id, period_start):
+        return
+    conn.execute(
+        insert(effect_uses).values(
+            account_id=account_id,
+            period_start=period_start,
+            template_id=template_id,
+            created_at=now,
+        )
+    )
 
 
 def is_activated(conn: Connection, account_id: int, template_id: int) -> bool:

@@ -241,6 +241,7 @@ class Runner:
             video=_source_video(manifest, local),
             audio_path=local(manifest.audio.key) if manifest.audio else None,
             mask_path=local(manifest.mask_key) if manifest.mask_key else None,
+            more_mask_paths=tuple(local(key) for key in manifest.more_mask_keys),
         )
 
     def _store(self, claimed: Claimed, scratch: Path, result: RenderResult) -> StoredOutput:

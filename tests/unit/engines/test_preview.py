@@ -41,7 +41,15 @@ Render = Callable[..., Path]
 
 
 VIDEO_INPUT_MODES = frozenset(
-    {Mode.EXTEND, Mode.LIP_SYNC, Mode.SOUND_EFFECT, Mode.RESTYLE, Mode.SWAP, Mode.MIMIC}
+    {
+        Mode.EXTEND,
+        Mode.LIP_SYNC,
+        Mode.SOUND_EFFECT,
+        Mode.RESTYLE,
+        Mode.SWAP,
+        Mode.MIMIC,
+        Mode.MODIFY,
+    }
 )
 
 
@@ -101,6 +109,9 @@ def render(tmp_path_factory: pytest.TempPathFactory, images: dict[str, ImageRef]
             mask_path = str(inputs["mask"])
         elif mode is Mode.MIMIC:
             refs = (images["day"],)
+        elif mode is Mode.MODIFY:
+            mask_path = str(inputs["mask"])
+            fields.update(mask_ids=("gallery",), keyframe=1, prompt="@selection0 turns red")
         elif mode is Mode.FUSION:
             refs = (images["day"], images["night"])
             fields.update(

@@ -28,6 +28,7 @@ from pixforge.api.v2.schemas.features import (
     FusionRequest,
     LipSyncRequest,
     MimicRequest,
+    ModifyRequest,
     MultiTransitionRequest,
     RestyleRequest,
     SoundEffectRequest,
@@ -82,6 +83,7 @@ GENERATE_ROUTES: tuple[GenerateRoute, ...] = (
     ),
     GenerateRoute("/video/swap/generate", SwapRequest, Answer.VIDEO_CREDITS, "Swap a region"),
     GenerateRoute("/video/mimic/generate", MimicRequest, Answer.VIDEO_CREDITS, "Motion control"),
+    GenerateRoute("/video/modify/generate", ModifyRequest, Answer.VIDEO_CREDITS, "Modify a video"),
     GenerateRoute(
         "/image/template/generate", ImageTemplateRequest, Answer.IMAGE_ID, "Image template"
     ),

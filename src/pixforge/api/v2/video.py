@@ -60,7 +60,7 @@ async def _served_result(request: Request) -> Response:
     caller = state.accounts.caller_from(grant)
     if caller.sandbox:
         request.state.sandbox_account = caller.account_id
-    state.rate_limiter.check(caller.api_key_id)
+    state.rate_limiter.check(caller.api_key_id, *state.accounts.rate_of(caller))
     await get_trace_id(request, state, caller, request.headers.get("ai-trace-id", ""))
     if bad_id is not None:
         raise bad_id

@@ -16,6 +16,7 @@ from pixforge.domain.features import (
     image_template,
     lip_sync,
     mimic,
+    modify,
     multi_transition,
     restyle,
     sound_effect,
@@ -42,6 +43,7 @@ FEATURES: Mapping[Mode, Feature] = {
         multi_transition,
         swap,
         mimic,
+        modify,
         image_template,
     )
 }

@@ -66,6 +66,8 @@ class Needs:
     video_limits: SourceLimits | None = None
     audio_media_id: int | None = None
     mask: MaskNeed | None = None
+    # Modify: up to three masks of the source video (the first becomes the manifest's mask).
+    masks: tuple[MaskNeed, ...] = ()
     # Mimic: a clear subject in the image (701002) and in the video's first frame (701003).
     subjects: bool = False
 

@@ -162,7 +162,7 @@ class DiffusersEngine:
         out = job.output
         audio = None
         options = job.spec.options
-        if options.sound_effect_switch:
+        if options.sound_effect_switch or options.generate_audio:
             audio = synthesize(
                 options.sound_effect_content or job.spec.prompt, job.seed, out.duration_s
             )

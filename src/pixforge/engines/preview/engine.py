@@ -19,7 +19,7 @@ from pixforge.domain.spec import RenderJob
 from pixforge.engines._cv import cv2
 from pixforge.engines.base import Capabilities, EngineConfig, ProgressFn, RenderResult
 from pixforge.engines.preview.camera import path_for
-from pixforge.engines.preview.finish import finished
+from pixforge.engines.preview.finish import finished, multi_clip
 from pixforge.engines.preview.modes import RENDERERS
 from pixforge.engines.preview.modes.common import Frame, Scene
 from pixforge.engines.preview.overlay import Patch, caption, watermark
@@ -108,6 +108,8 @@ class PreviewEngine:
             patches.append(caption(spec.prompt, out.width, out.height))
         if spec.water_mark:
             patches.append(watermark(out.width, out.height))
+        if spec.options.multi_clip:
+            frames = multi_clip(frames, out.frame_count)
         return finished(frames, style, effect, patches, out.frame_count)
 
     def close(self) -> None:

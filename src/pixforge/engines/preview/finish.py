@@ -1,5 +1,5 @@
 """Finishing touches applied on top of every mode's frames: the style filter, the template's
-effect, and overlays (watermark, caption)."""
+effect, overlays (watermark, caption), and multi-clip shots (generate_multi_clip_switch)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,29 @@ def finished(
             for patch in patches:
                 patch.apply(frame)
         yield frame
+
+
+# Multi-clip: the clip cut into shots, each framed differently — (zoom, x, y) of the crop's
+# centre as fractions of the frame. The first shot is the wide one.
+SHOT_FRAMINGS = ((1.0, 0.5, 0.5), (1.6, 0.38, 0.45), (1.35, 0.62, 0.55))
+
+
+def multi_clip(frames: Iterator[Frame], frame_count: int) -> Iterator[Frame]:
+    """Hard cuts into up to three shots (one per started 2 s, at least two), each a different
+    framing of the picture: the preview of generate_multi_clip_switch's camera changes."""
+    shots = max(2, min(len(SHOT_FRAMINGS), math.ceil(frame_count / 48)))
+    for index, frame in enumerate(frames):
+        zoom, cx, cy = SHOT_FRAMINGS[min(shots - 1, index * shots // max(1, frame_count))]
+        yield frame if zoom == 1.0 else _punch_in(frame, zoom, cx, cy)
+
+
+def _punch_in(frame: Frame, zoom: float, cx: float, cy: float) -> Frame:
+    height, width = frame.shape[:2]
+    crop_w, crop_h = max(2, round(width / zoom)), max(2, round(height / zoom))
+    x0 = min(max(0, round(cx * width - crop_w / 2)), width - crop_w)
+    y0 = min(max(0, round(cy * height - crop_h / 2)), height - crop_h)
+    crop = frame[y0 : y0 + crop_h, x0 : x0 + crop_w]
+    return u8(cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR))
 
 
 def _vignette(frames: Iterator[Frame]) -> tuple[NDArray[np.float32], Iterator[Frame]]:

@@ -3,11 +3,13 @@ multi-transition, swap); requests convert themselves inward with to_spec()."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator
 
 from pixforge.api.v2.schemas.common import SpecRequest, WireId, WireRequest
-from pixforge.api.v2.schemas.video import TextId, _GenerateRequest, aspect
-from pixforge.domain.errors import MissingParameterError
+from pixforge.api.v2.schemas.video import TextId, _GenerateRequest, _text_id, aspect
+from pixforge.domain.errors import InvalidParameterError, MissingParameterError
 from pixforge.domain.spec import (
     ExtendSpec,
     FeatureSpec,
@@ -19,6 +21,7 @@ from pixforge.domain.spec import (
     LipSyncSpec,
     MimicSpec,
     Mode,
+    ModifySpec,
     MultiTransitionSpec,
     RestyleSpec,
     SoundEffectSpec,
@@ -133,6 +136,33 @@ class MimicRequest(_SourceFields):
     def to_spec(self) -> GenerationSpec:
         payload = MimicSpec(self._source(), _image(self.img_id))
         return self._edit_spec(Mode.MIMIC, payload, (self.quality or "").strip())
+
+
+MaskId = Annotated[str, BeforeValidator(_text_id)]
+
+
+class ModifyRequest(_SourceFields):
+    prompt: str | None = None
+    quality: str | None = None
+    img_ids: list[WireId] | None = None
+    mask_ids: list[MaskId] | None = None
+    # PixVerse's schema spells it keyframe_ids (one integer); swap's keyframe_id is accepted.
+    keyframe_ids: WireId | None = None
+    keyframe_id: WireId | None = None
+
+    def to_spec(self) -> GenerationSpec:
+        if self.keyframe_id and self.keyframe_ids and self.keyframe_id != self.keyframe_ids:
+            raise InvalidParameterError("keyframe_id, keyframe_ids: send one keyframe, not two")
+        images = tuple(ImageInput(i, f"img_ids.{n}") for n, i in enumerate(self.img_ids or ()))
+        payload = ModifySpec(
+            self._source(),
+            keyframe=self.keyframe_ids or self.keyframe_id or None,
+            mask_ids=tuple(mask.strip() for mask in self.mask_ids or ()),
+            images=images,
+        )
+        return self._edit_spec(
+            Mode.MODIFY, payload, (self.quality or "").strip(), prompt=self.prompt or ""
+        )
 
 
 class MaskSelectionRequest(WireRequest):

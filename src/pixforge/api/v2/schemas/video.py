@@ -54,6 +54,10 @@ class _GenerateRequest(SpecRequest):
     lip_sync_tts_speaker_id: TextId = None
     lip_sync_tts_content: str | None = None
     webhook_id: TextId = None
+    # The capability matrix's switches (values.ModelRules).
+    generate_audio_switch: bool | None = None
+    generate_multi_clip_switch: bool | None = None
+    thinking_type: str | None = None
 
     def _options(self) -> LaunchOptions:
         return LaunchOptions(
@@ -68,6 +72,9 @@ class _GenerateRequest(SpecRequest):
             lip_sync_switch=bool(self.lip_sync_switch or self.lip_sync_tts_switch),
             lip_sync_tts_speaker_id=self.lip_sync_tts_speaker_id or "",
             lip_sync_tts_content=self.lip_sync_tts_content or "",
+            generate_audio=bool(self.generate_audio_switch),
+            multi_clip=bool(self.generate_multi_clip_switch),
+            thinking_type=(self.thinking_type or "").strip(),
         )
 
     def _spec(self, mode: Mode, feature: FeatureSpec) -> GenerationSpec:

@@ -12,6 +12,7 @@ from pixforge.engines.preview.modes import (
     image_template,
     lip_sync,
     mimic,
+    modify,
     multi_transition,
     restyle,
     sound_effect,
@@ -33,5 +34,6 @@ RENDERERS: Mapping[Mode, Renderer] = {
     Mode.MULTI_TRANSITION: multi_transition.RENDERER,
     Mode.SWAP: swap.RENDERER,
     Mode.MIMIC: mimic.RENDERER,
+    Mode.MODIFY: modify.RENDERER,
     Mode.IMAGE_TEMPLATE: image_template.RENDERER,
 }

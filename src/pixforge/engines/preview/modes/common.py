@@ -15,6 +15,7 @@ from pixforge.domain.spec import RenderJob
 from pixforge.engines._cv import cv2, u8
 from pixforge.engines.base import EngineConfig
 from pixforge.engines.preview.camera import CameraPath
+from pixforge.engines.preview.edits import track_region
 from pixforge.engines.preview.voice import loudness_per_frame, moving_mouth, voice
 from pixforge.media.encode import AUDIO_RATE_HZ
 from pixforge.media.images import cover, load_rgb
@@ -61,12 +62,13 @@ def spoken(scene: Scene, text: str, speaker_id: str) -> Samples:
 
 
 def launch_audio(scene: Scene) -> Samples | None:
-    """The launch options' sound: lip-synced TTS, or a generated sound effect."""
+    """The launch options' sound: lip-synced TTS, or a generated sound effect (also the
+    native audio of generate_audio_switch, made from the prompt)."""
     options = scene.job.spec.options
     if options.lip_sync_switch and options.lip_sync_tts_content:
         speech = spoken(scene, options.lip_sync_tts_content, options.lip_sync_tts_speaker_id)
         return fit_length(speech, scene.samples_total)
-    if options.sound_effect_switch:
+    if options.sound_effect_switch or options.generate_audio:
         template = scene.template
         content = options.sound_effect_content or (
             template.prompt if template else scene.job.spec.prompt
@@ -120,6 +122,26 @@ def greys(scene: Scene, frame_size: tuple[int, int]) -> tuple[list[NDArray[np.ui
         for frame in frames_at_rate(source_path(scene), *size, out.fps, out.frame_count)
     ]
     return copies, scale
+
+
+def region_shifts(
+    scene: Scene, mask: NDArray[np.bool_], keyframe: int
+) -> list[tuple[float, float]]:
+    """How far a mask region drawn on the source's `keyframe` (1-based, the source's own
+    frames) has moved in each output frame (optical flow; swap and modify follow it)."""
+    job = scene.job
+    assert job.video is not None
+    out = job.output
+    copies, scale = greys(scene, (out.width, out.height))
+    inside = np.asarray(
+        cv2.resize(mask.astype(np.uint8), copies[0].shape[::-1], interpolation=cv2.INTER_NEAREST),
+        bool,
+    )
+    video = job.video
+    source_fps = video.frame_count / video.duration_s if video.frame_count else 24
+    start = min(len(copies) - 1, round((keyframe - 1) * out.fps / source_fps))
+    shifts = track_region(copies, max(0, start), inside)
+    return [(dx / scale, dy / scale) for dx, dy in shifts]
 
 
 def bounded(pixels: Frame, side: int) -> Frame:

@@ -10,14 +10,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pixforge.domain.spec import SwapSpec
-from pixforge.engines._cv import cv2
-from pixforge.engines.preview.edits import swapped, track_region
+from pixforge.engines.preview.edits import swapped
 from pixforge.engines.preview.modes.common import (
     Frame,
     Renderer,
     Samples,
     Scene,
-    greys,
+    region_shifts,
     source_frames,
     source_sound,
 )
@@ -47,21 +46,7 @@ def frames(scene: Scene, _sound: Samples | None) -> Iterator[Frame]:
 
 def _track(scene: Scene, mask: NDArray[np.bool_]) -> list[tuple[float, float]]:
     """The region's shift per output frame, from the keyframe it was drawn on."""
-    job = scene.job
-    assert job.video is not None
-    out = job.output
-    copies, scale = greys(scene, (out.width, out.height))
-    inside = np.asarray(
-        cv2.resize(mask.astype(np.uint8), copies[0].shape[::-1], interpolation=cv2.INTER_NEAREST),
-        bool,
-    )
-    # A keyframe index counts the source's own frames; map it to the output's 24 fps.
-    video = job.video
-    source_fps = video.frame_count / video.duration_s if video.frame_count else 24
-    keyframe = _payload(scene).keyframe or 1
-    start = min(len(copies) - 1, round((keyframe - 1) * out.fps / source_fps))
-    shifts = track_region(copies, max(0, start), inside)
-    return [(dx / scale, dy / scale) for dx, dy in shifts]
+    return region_shifts(scene, mask, _payload(scene).keyframe or 1)
 
 
 RENDERER = Renderer(frames, audio)
