@@ -47,6 +47,8 @@ class ApiContainer:
     on_start: list[Callable[[], object]] = field(default_factory=list)
     # Run when the process must exit at once (a second Ctrl-C): hand back running work.
     on_abort: list[Callable[[], object]] = field(default_factory=list)
+    # Models each worker engine has loaded (name -> count), for the operator console.
+    model_loads: Callable[[], dict[str, int]] = dict
 
     @property
     def settings(self) -> Settings:
@@ -153,6 +155,7 @@ class ApiContainer:
                 db, core.templates, webhook_allowed_networks=settings.allowed_webhook_networks
             ),
             webhook_sender=webhook_sender,
+            model_loads=model_loads,
         )
 
     def start(self) -> None:

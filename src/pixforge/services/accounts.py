@@ -19,7 +19,7 @@ from pixforge.domain.errors import (
 from pixforge.domain.ids import new_public_id
 from pixforge.domain.pricing import split_charge
 from pixforge.store import accounts as repo
-from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
+from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow, LedgerLineRow
 from pixforge.store.db import ConflictError, Connection, Database
 from pixforge.store.hot import HotReads, KeyGrant
 
@@ -221,6 +221,11 @@ class AccountService:
         if found is None:
             raise DisabledAccountError("the account of this API-KEY no longer exists")
         return Balance(account_id, *found)
+
+    def ledger(self, account_id: int, limit: int = 1000) -> list[LedgerLineRow]:
+        """The account's newest credit movements (charges, refunds, grants) with their mode."""
+        with self.db.read() as conn:
+            return repo.list_ledger(conn, account_id, limit)
 
     def list_accounts(self) -> list[AccountRow]:
         with self.db.read() as conn:
