@@ -1,6 +1,6 @@
 """The playground's forms: one per generation type, each field with its allowed values from
 `pixforge.values`, and the conversion of a submitted form into the API's own request model
-(so validation, prices and ErrCodes are the API's).
+(so validation, prices and error codes are the API's).
 
 A form's field names are the wire names; list fields are spelled `name.N` (a list of values)
 or `name.N.sub` (a list of objects), as the browser submits them.

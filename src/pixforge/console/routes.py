@@ -204,7 +204,7 @@ async def upload(request: Request, kind: str) -> Response:
     form = await checked_form(ctx)
     part = form.get("file")
     if not isinstance(part, UploadFile):
-        return ctx.finish(JSONResponse({"ErrCode": 400011, "ErrMsg": "file is required"}))
+        return ctx.finish(JSONResponse({"code": 400011, "message": "file is required"}))
     data = await part.read()
     trace_id = str(uuid.uuid4())
     fingerprint = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
@@ -224,8 +224,8 @@ async def upload(request: Request, kind: str) -> Response:
             )
             answer = {"id": media.upload_id, "url": _relative(ctx, media.url), "kind": media.kind}
     except PixforgeError as error:
-        return ctx.finish(JSONResponse({"ErrCode": error.err_code, "ErrMsg": error.message}))
-    return ctx.finish(JSONResponse({"ErrCode": 0, **answer}))
+        return ctx.finish(JSONResponse({"code": error.err_code, "message": error.message}))
+    return ctx.finish(JSONResponse({"code": 0, **answer}))
 
 
 @router.post("/masks")

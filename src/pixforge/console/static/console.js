@@ -22,8 +22,8 @@ async function uploadFile(input) {
       method: "POST", body, headers: { "X-CSRF-Token": csrfToken() }, credentials: "same-origin",
     });
     const answer = await response.json();
-    if (answer.ErrCode !== 0) {
-      state.textContent = "Error " + answer.ErrCode + ": " + answer.ErrMsg;
+    if (answer.code !== 0) {
+      state.textContent = "Error " + answer.code + ": " + answer.message;
       state.classList.add("error");
       return;
     }
