@@ -209,8 +209,8 @@ FORMS: dict[Mode, ModeForm] = {
                     "lip_sync_tts_speaker_id",
                     "Voice",
                     "select",
-                    tuple((s.speaker_id, s.name) for s in TTS_SPEAKERS),
-                    default="auto",
+                    (("", "none: use the voice track"),)
+                    + tuple((s.speaker_id, s.name) for s in TTS_SPEAKERS),
                 ),
                 Field("lip_sync_tts_content", "Text to speak", "textarea"),
                 SEED,
@@ -372,6 +372,8 @@ def payload(form: ModeForm, data: Mapping[str, str]) -> dict[str, Any]:
             if fields and fields[0].name:
                 # An entry without its image was left empty.
                 items = [i for i in items if isinstance(i, dict) and i.get(fields[0].name)]
+            if prefix == "multi_transition" and items:
+                items[-1].pop("duration", None)  # the last keyframe takes none
             body[prefix] = items
     for name in checks:
         body.setdefault(name, False)

@@ -201,11 +201,14 @@ async def generate(request: Request, mode: str) -> Response:
 async def upload(request: Request, kind: str) -> Response:
     """A dropped file: stored by the upload service; answers its id (JSON, for console.js)."""
     ctx = account_context(request)
-    form = await checked_form(ctx)
-    part = form.get("file")
-    if not isinstance(part, UploadFile):
-        return ctx.finish(JSONResponse({"code": 400011, "message": "file is required"}))
-    data = await part.read()
+    form = await checked_form(ctx, files=True)
+    try:
+        part = form.get("file")
+        if not isinstance(part, UploadFile):
+            return ctx.finish(JSONResponse({"code": 400011, "message": "file is required"}))
+        data = await part.read()
+    finally:
+        await form.close()
     trace_id = str(uuid.uuid4())
     fingerprint = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
     try:

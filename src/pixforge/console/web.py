@@ -150,16 +150,17 @@ def operator_context(request: Request) -> Ctx:
     return ctx
 
 
-async def checked_form(ctx: Ctx) -> FormData:
+async def checked_form(ctx: Ctx, *, files: bool = False) -> FormData:
     """The POSTed form, after the CSRF checks: same origin, and this session's token (the
     `csrf` field, or the X-CSRF-Token header that htmx and console.js send)."""
     request = ctx.request
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
         raise CsrfRefusedError
-    form = await request.form(max_files=16, max_fields=200)
+    form = await request.form(max_files=1 if files else 0, max_fields=200)
     sent = form.get("csrf") or request.headers.get("x-csrf-token")
     if ctx.fresh or not isinstance(sent, str) or not same_token(sent, ctx.session.csrf):
+        await form.close()
         raise CsrfRefusedError
     return form
 

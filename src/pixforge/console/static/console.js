@@ -117,3 +117,11 @@ document.addEventListener("alpine:init", () => {
     get camera() { return Boolean(this.rule.camera); },
   }));
 });
+
+// A new submission clears the previous one's error.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (event.target instanceof Element && event.target.id === "generate-form") {
+    const box = document.getElementById("form-error");
+    if (box) box.innerHTML = "";
+  }
+});
