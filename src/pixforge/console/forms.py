@@ -209,8 +209,10 @@ FORMS: dict[Mode, ModeForm] = {
                     "lip_sync_tts_speaker_id",
                     "Voice",
                     "select",
-                    (("", "none: use the voice track"),)
-                    + tuple((s.speaker_id, s.name) for s in TTS_SPEAKERS),
+                    (
+                        ("", "none: use the voice track"),
+                        *((s.speaker_id, s.name) for s in TTS_SPEAKERS),
+                    ),
                 ),
                 Field("lip_sync_tts_content", "Text to speak", "textarea"),
                 SEED,
