@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
-
 from tests.support.console import chromium, new_context, sign_in, upload
 from tests.support.media import image_bytes
 from tests.support.server import make_settings, running_server
