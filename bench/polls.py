@@ -37,7 +37,7 @@ KEY = "pf-bench-polls-key-0123456789"
 PG_ADMIN_URL = os.environ.get("PIXFORGE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 BARE_APP = textwrap.dedent(
-    '''
+    """
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
     from starlette.routing import Route
@@ -53,7 +53,7 @@ BARE_APP = textwrap.dedent(
         return JSONResponse(BODY)
 
     app = Starlette(routes=[Route("/openapi/v2/video/result/{video_id}", result)])
-    '''
+    """
 )
 
 # A fresh UUID-shaped trace id per request, as PixVerse clients send.
