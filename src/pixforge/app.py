@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from pixforge import __version__
-from pixforge.api import files, pages
+from pixforge.api import admin, extensions, files, pages
 from pixforge.api.envelope import JSONResponse, install_exception_handlers
 from pixforge.api.middleware import RequestMiddleware
 from pixforge.api.openapi import API_DESCRIPTION, build_openapi
+from pixforge.api.sandbox import RAW_SEND, JournalMiddleware, SandboxFaultMiddleware
 from pixforge.api.v2.router import router as v2_router
 from pixforge.api.v2.video import root_router as root_video_router
 from pixforge.api.v2.video import served_routes as served_video_routes
@@ -26,6 +28,12 @@ class PixforgeAPI(FastAPI):
     def __init__(self, *, trace_id_required: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.trace_id_required = trace_id_required
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            # The server's own send, so a sandbox fault can reset the connection under it.
+            scope[RAW_SEND] = send
+        await super().__call__(scope, receive, send)
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
@@ -67,12 +75,21 @@ def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI
     )
     app.state.pixforge = app_state
     install_exception_handlers(app)
+    # Innermost first: faults change the answer, the journal keeps what the client got.
+    app.add_middleware(SandboxFaultMiddleware)
+    app.add_middleware(
+        JournalMiddleware,
+        sandbox=app_state.sandbox,
+        body_bytes=settings.sandbox_journal_body_bytes,
+    )
     app.add_middleware(
         RequestMiddleware, metrics=app_state.metrics, max_body_bytes=settings.max_request_bytes
     )
     # The status poll, the hottest path, is matched first by a plain route (see video.py).
     app.router.routes[0:0] = served_video_routes()
     app.include_router(v2_router)
+    app.include_router(admin.router)
+    app.include_router(extensions.router)
     app.include_router(root_video_router)
     app.include_router(files.router)
     pages.install(app, console=settings.console)

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pixforge import __version__, cli_client
+from pixforge import __version__, cli_client, cli_sandbox
 from pixforge.domain.errors import PixforgeError
 
 if TYPE_CHECKING:
@@ -46,6 +46,10 @@ app.command("status")(cli_client.status)
 app.command("balance")(cli_client.balance)
 app.command("speakers")(cli_client.speakers)
 app.command("restyles")(cli_client.restyles)
+app.add_typer(cli_sandbox.sandbox_app, name="sandbox")
+app.command("journal")(cli_sandbox.journal)
+app.command("list")(cli_sandbox.list_videos)
+app.command("cancel")(cli_sandbox.cancel)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -252,17 +256,21 @@ def accounts_create(
         int | None, typer.Option(help="Concurrent generations (default: server setting)")
     ] = None,
     with_key: Annotated[bool, typer.Option("--with-key", help="Also create an API key")] = False,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="A sandbox account (docs/sandbox.md)")
+    ] = False,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create an account."""
     service = _services(data_dir)
     try:
-        row = service.create_account(name, monthly, package, concurrency)
+        row = service.create_account(name, monthly, package, concurrency, sandbox=sandbox)
         result: dict[str, Any] = {
             "account_id": row.id,
             "credit_monthly": row.credit_monthly,
             "credit_package": row.credit_package,
+            "sandbox": row.sandbox,
         }
         if with_key:
             key_row, key = service.create_api_key(row.id, name=name)
@@ -284,6 +292,7 @@ def accounts_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -
             "credit_package": r.credit_package,
             "concurrency_limit": r.concurrency_limit,
             "disabled": r.disabled,
+            "sandbox": r.sandbox,
         }
         for r in rows
     ]

@@ -99,6 +99,13 @@ Watermark = Annotated[bool, typer.Option("--water-mark", help="Ask for a waterma
 Sound = Annotated[str | None, typer.Option("--sound", help="Add sound described by this text")]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the video_id and return.")]
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the video")]
+CancelOnInterrupt = Annotated[
+    bool,
+    typer.Option(
+        "--cancel-on-interrupt",
+        help="Ctrl-C cancels the generation without asking (pixforge servers; refunded).",
+    ),
+]
 
 
 def _options(**values: Any) -> dict[str, Any]:
@@ -183,6 +190,7 @@ def _run(
     as_json: bool,
     no_wait: bool,
     timeout_s: float,
+    cancel_on_interrupt: bool = False,
 ) -> None:
     video_id = start()
     if no_wait:
@@ -191,6 +199,8 @@ def _run(
     try:
         result = _wait(client, video_id, timeout_s, show_progress=not as_json)
     except KeyboardInterrupt:
+        if _offer_cancel(client, video_id, cancel_on_interrupt):
+            raise typer.Exit(code=EXIT_INTERRUPTED) from None
         # The generation goes on on the server: leave the user its id and how to follow it.
         err_console.print(
             f"video {video_id} is still generating; follow it with: "
@@ -209,6 +219,34 @@ def _run(
         + (f"\nsaved to {saved}" if saved else "")
     )
     _emit(data, as_json, summary)
+
+
+def _offer_cancel(client: Client, video_id: int, without_asking: bool) -> bool:
+    """Ctrl-C while waiting: a pixforge server can cancel the generation (refunded). Asked on a
+    terminal; `--cancel-on-interrupt` cancels without asking. True when it was cancelled."""
+    import sys
+
+    from pixforge.sdk import APIError, PixverseError
+
+    if client.base_url == HOSTED_BASE_URL:
+        return False  # PixVerse has no cancel
+    if not without_asking:
+        if not sys.stdin.isatty():
+            return False
+        try:
+            if not typer.confirm(f"\ncancel video {video_id} (refunded)?", default=False):
+                return False
+        except (KeyboardInterrupt, EOFError, typer.Abort):
+            return False
+    try:
+        client.cancel(video_id)
+    except (APIError, PixverseError) as error:
+        err_console.print(
+            f"[yellow]could not cancel video {video_id}:[/yellow] {escape(str(error))}"
+        )
+        return False
+    err_console.print(f"video {video_id} cancelled (refunded)", highlight=False)
+    return True
 
 
 def _wait(client: Client, video_id: int, timeout_s: float, show_progress: bool) -> VideoResult:
@@ -265,6 +303,7 @@ def generate_text(
     api_key: ApiKey = None,
     hosted: Hosted = False,
     as_json: AsJson = False,
+    cancel_on_interrupt: CancelOnInterrupt = False,
 ) -> None:
     """Text-to-video."""
     options = _options(
@@ -283,7 +322,13 @@ def generate_text(
     )
     with _client(base_url, api_key, hosted) as client:
         _run(
-            client, lambda: client.text_to_video(prompt, **options), out, as_json, no_wait, timeout
+            client,
+            lambda: client.text_to_video(prompt, **options),
+            out,
+            as_json,
+            no_wait,
+            timeout,
+            cancel_on_interrupt,
         )
 
 

@@ -52,8 +52,6 @@ class Settings(BaseSettings):
     console: bool = True
     # Signs console session cookies; unset: a random secret kept in data_dir/console-secret.
     console_secret: str | None = None
-    # Signs in to the console's operator view; unset: no operator sign-in.
-    admin_token: str | None = None
 
     # -- accounts and credits
     dev_api_key: str | None = None
@@ -67,6 +65,15 @@ class Settings(BaseSettings):
     slow_requests_per_account: int = Field(default=4, ge=1)
     slow_requests_total: int = Field(default=16, ge=1)
     pricing_file: Path | None = None
+
+    # -- sandbox (docs/sandbox.md)
+    # The admin API (/pixforge/admin/...) answers only `Authorization: Bearer <this>`; unset,
+    # it is off. Never an account's API key.
+    admin_token: str | None = None
+    # How often held sandbox generations are moved on by the (virtual) clock.
+    sandbox_tick_s: float = Field(default=0.2, gt=0)
+    # Longest request or answer body the sandbox journal keeps (the rest is cut).
+    sandbox_journal_body_bytes: int = Field(default=64 * 1024, ge=0)
 
     # -- generation lifecycle
     engine: EngineName = "preview"

@@ -161,9 +161,16 @@ class RunningServer:
         self.http = http
 
     def create_account(
-        self, monthly: int = 100_000, package: int = 0, concurrency: int | None = None
+        self,
+        monthly: int = 100_000,
+        package: int = 0,
+        concurrency: int | None = None,
+        *,
+        sandbox: bool = False,
     ) -> Account:
-        row = self.state.accounts.create_account("test", monthly, package, concurrency)
+        row = self.state.accounts.create_account(
+            "test", monthly, package, concurrency, sandbox=sandbox
+        )
         key_row, key = self.state.accounts.create_api_key(row.id, "test")
         return Account(row.id, key_row.id, key)
 

@@ -42,12 +42,17 @@ StateDep = Annotated[ApiContainer, Depends(get_state)]
 
 
 async def get_caller(
-    state: StateDep, api_key: Annotated[str | None, Security(API_KEY_SCHEME)]
+    request: Request,
+    state: StateDep,
+    api_key: Annotated[str | None, Security(API_KEY_SCHEME)],
 ) -> Caller:
     """Every request's key check, on the event loop: one indexed point read on the loop's own
     kept connection (~30 µs on SQLite, one loopback round trip on PostgreSQL, neither waiting
     for writers) costs less than a hand-off to the thread pool and back."""
     caller = state.accounts.authenticate(api_key)
+    if caller.sandbox:
+        # The journal middleware keeps sandbox accounts' requests.
+        request.state.sandbox_account = caller.account_id
     state.rate_limiter.check(caller.api_key_id)
     return caller
 
@@ -105,6 +110,19 @@ def json_body(model: type[ModelT]) -> Callable[..., Awaitable[ModelT]]:
     async def parse(request: Request, _trace_id: TraceIdDep) -> ModelT:
         try:
             return model.model_validate_json(await request.body())
+        except ValidationError as error:
+            raise from_pydantic(error) from error
+
+    return parse
+
+
+def json_model(model: type[ModelT]) -> Callable[..., Awaitable[ModelT]]:
+    """A JSON body dependency for routes without an API key (the admin API); an empty body is
+    an empty object."""
+
+    async def parse(request: Request) -> ModelT:
+        try:
+            return model.model_validate_json(await request.body() or b"{}")
         except ValidationError as error:
             raise from_pydantic(error) from error
 

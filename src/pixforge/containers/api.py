@@ -22,6 +22,7 @@ from pixforge.services.generations import GenerationService
 from pixforge.services.limits import RateLimiter
 from pixforge.services.masks import MaskService
 from pixforge.services.operator import OperatorService
+from pixforge.services.sandbox import SandboxService
 from pixforge.services.uploads import MediaLimits, UploadService
 from pixforge.services.workload import SlowWork
 from pixforge.storage.base import BlobStore
@@ -43,6 +44,7 @@ class ApiContainer:
     masks: MaskService
     operator: OperatorService
     webhook_sender: WebhookSender
+    sandbox: SandboxService
     # Run before the API starts serving (recovery steps).
     on_start: list[Callable[[], object]] = field(default_factory=list)
     # Run when the process must exit at once (a second Ctrl-C): hand back running work.
@@ -140,6 +142,15 @@ class ApiContainer:
                 return webhook_repo.count_by_state(conn)
 
         core.metrics.watch_database(queue_depth, status_counts, model_loads, delivery_counts)
+        sandbox = SandboxService(
+            db,
+            core.lifecycle,
+            dispatcher,
+            blobs,
+            tick_s=settings.sandbox_tick_s,
+            journal_body_bytes=settings.sandbox_journal_body_bytes,
+        )
+        generations.sandbox = sandbox
         catalogue = CatalogueService(core.templates, db, blobs, public_url)
         catalogue.install_restyle_covers()
         return cls(
@@ -155,6 +166,7 @@ class ApiContainer:
                 db, core.templates, webhook_allowed_networks=settings.allowed_webhook_networks
             ),
             webhook_sender=webhook_sender,
+            sandbox=sandbox,
             model_loads=model_loads,
         )
 
@@ -163,9 +175,11 @@ class ApiContainer:
             step()
         self.dispatcher.start()
         self.webhook_sender.start()
+        self.sandbox.start()
 
     def stop(self) -> None:
         """Stop: running renders are handed back at their next step (queued again)."""
+        self.sandbox.stop()
         self.dispatcher.stop()
         self.webhook_sender.stop(grace_s=self.settings.stop_grace_s)
         self.core.db.dispose()

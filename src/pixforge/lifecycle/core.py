@@ -65,6 +65,9 @@ class NewGeneration:
     manifest: JobManifest
     seed: int
     cost: int
+    # (owner, lease expiry): written already held, so no worker claims it (the sandbox holds
+    # generations whose outcome it scripts, and releases them to the engine or ends them).
+    hold: tuple[str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +150,11 @@ class Lifecycle:
             output_token=None,
             output_size_bytes=None,
             has_audio=False,
-            attempts=0,
+            # A held generation counts as one attempt, which its `release` hands back.
+            attempts=1 if new.hold else 0,
             progress=0.0,
-            lease_owner=None,
-            lease_expires_at=None,
+            lease_owner=new.hold[0] if new.hold else None,
+            lease_expires_at=new.hold[1] if new.hold else None,
             error=None,
             created_at=now,
             modified_at=now,

@@ -55,8 +55,10 @@ from pixforge.sdk._models import (
     TransitionRequest,
     UploadedImage,
     UploadedMedia,
+    VideoPage,
     VideoResult,
 )
+from pixforge.sdk._sandbox import JournalEntry, Sandbox, SandboxAccount, SandboxAdmin, ScenarioStep
 from pixforge.values import (
     CAMERA_MOVEMENTS,
     MODELS,
@@ -96,6 +98,7 @@ __all__ = [
     "ImageToVideoRequest",
     "InsufficientCreditsError",
     "InvalidRequestError",
+    "JournalEntry",
     "Keyframe",
     "LipSyncRequest",
     "Mask",
@@ -109,6 +112,10 @@ __all__ = [
     "RateLimitError",
     "RestyleEffect",
     "RestyleRequest",
+    "Sandbox",
+    "SandboxAccount",
+    "SandboxAdmin",
+    "ScenarioStep",
     "ServerError",
     "SoundEffectRequest",
     "Speaker",
@@ -118,6 +125,7 @@ __all__ = [
     "TransitionRequest",
     "UploadedImage",
     "UploadedMedia",
+    "VideoPage",
     "VideoResult",
     "WaitTimeoutError",
     "image_reference",

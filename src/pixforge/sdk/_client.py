@@ -11,7 +11,7 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,10 +62,13 @@ from pixforge.sdk._models import (
     TransitionRequest,
     UploadedImage,
     UploadedMedia,
+    VideoPage,
     VideoResult,
 )
 
 DEFAULT_BASE_URL = "https://app-api.pixverse.ai"
+# pixforge's own routes beyond PixVerse's (docs/sandbox.md).
+EXTENSIONS = "/pixforge/v1"
 RETRYABLE_ERR_CODES = frozenset({500069, 500100})
 ImageSource = str | Path | bytes
 ProgressCallback = Callable[[VideoResult, float], None]
@@ -582,6 +585,54 @@ class Client:
                 )
             time.sleep(delay_s)
             delay_s = _next_poll_s(delay_s, self._config.poll_interval_s)
+
+    # -- pixforge extensions (/pixforge/v1): a PixVerse server answers them 404
+
+    def list_videos(
+        self,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        status: Sequence[int] = (),
+        mode: Sequence[str] = (),
+        created_from: float | None = None,
+        created_to: float | None = None,
+    ) -> VideoPage:
+        """The account's generations, newest first (pixforge only)."""
+        params: dict[str, str] = {"page": str(page), "page_size": str(page_size)}
+        if status:
+            params["status"] = ",".join(str(s) for s in status)
+        if mode:
+            params["mode"] = ",".join(mode)
+        if created_from is not None:
+            params["created_from"] = str(created_from)
+        if created_to is not None:
+            params["created_to"] = str(created_to)
+        return VideoPage.model_validate(self._call("GET", EXTENSIONS + "/videos", params=params))
+
+    def cancel(self, video_id: int) -> VideoResult:
+        """Cancel a generation still in 5: status 6, refunded (pixforge only)."""
+        resp = self._call("POST", f"{EXTENSIONS}/videos/{video_id}/cancel")
+        return VideoResult.model_validate(resp)
+
+    def events(self, video_id: int) -> Iterator[VideoResult]:
+        """The generation's progress as the server pushes it (Server-Sent Events), ending with
+        its finished result (pixforge only)."""
+        trace_id = str(uuid.uuid4())
+        path = f"{EXTENSIONS}/videos/{video_id}/events"
+        try:
+            with self._http.stream(
+                "GET", path, headers=self._config.headers(trace_id), timeout=None
+            ) as response:
+                if not response.headers.get("content-type", "").startswith("text/event-stream"):
+                    response.read()
+                    self._config.parse(response, trace_id)
+                    raise ServerError(f"{path}: not an event stream", 0, trace_id)
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        yield VideoResult.model_validate_json(line[6:])
+        except httpx.TransportError as error:
+            raise APIConnectionError(f"GET {path}: {error}", 0, trace_id) from error
 
     def fetch(self, url: str) -> bytes:
         """The bytes behind a URL the API handed out (a picture, a mask, a cover)."""

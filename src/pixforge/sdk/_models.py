@@ -221,3 +221,12 @@ class ImageResult(_Model):
     @property
     def succeeded(self) -> bool:
         return self.status == SUCCEEDED
+
+
+class VideoPage(_Model):
+    """A page of an account's generations (pixforge's listing extension)."""
+
+    items: list[VideoResult]
+    total: int
+    page: int
+    page_size: int

@@ -89,6 +89,8 @@ class Caller:
 
     account_id: int
     api_key_id: int
+    # The account obeys the sandbox controls (docs/sandbox.md).
+    sandbox: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,8 @@ class AccountService:
         credit_monthly: int = 0,
         credit_package: int = 0,
         concurrency_limit: int | None = None,
+        *,
+        sandbox: bool = False,
     ) -> AccountRow:
         if credit_monthly < 0 or credit_package < 0:
             raise InvalidParameterError("credits: initial credits cannot be negative")
@@ -125,6 +129,7 @@ class AccountService:
             concurrency_limit=concurrency_limit,
             disabled=False,
             created_at=now,
+            sandbox=sandbox,
         )
         with self.db.write() as conn:
             repo.insert_account(conn, row)
@@ -213,7 +218,7 @@ class AccountService:
             raise ExpiredApiKeyError("API-KEY has expired")
         if grant.account_disabled:
             raise DisabledAccountError("the account of this API-KEY is disabled")
-        return Caller(account_id=grant.account_id, api_key_id=grant.key_id)
+        return Caller(account_id=grant.account_id, api_key_id=grant.key_id, sandbox=grant.sandbox)
 
     def balance(self, account_id: int) -> Balance:
         """The account's two buckets (a hot read: clients check it often)."""
@@ -242,7 +247,8 @@ class AccountService:
         with self.db.read() as conn:
             if repo.count_accounts(conn) > 0:
                 return None
-        account = self.create_account("development", credit_monthly=credits)
+        # The development account is a sandbox account (docs/sandbox.md).
+        account = self.create_account("development", credit_monthly=credits, sandbox=True)
         _, key = self.create_api_key(account.id, name="development", raw_key=raw_key)
         return account, key
 
@@ -258,6 +264,8 @@ class AccountService:
             )
         if existing is not None and owner is not None:
             return DevKey(owner, existing, account_created=False, key_created=False)
-        account = development or self.create_account(DEV_ACCOUNT_NAME, credit_monthly=credits)
+        account = development or self.create_account(
+            DEV_ACCOUNT_NAME, credit_monthly=credits, sandbox=True
+        )
         row, _ = self.create_api_key(account.id, name=DEV_ACCOUNT_NAME, raw_key=raw_key)
         return DevKey(account, row, account_created=development is None, key_created=True)

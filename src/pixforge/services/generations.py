@@ -30,6 +30,7 @@ from pixforge.queue.base import Dispatcher
 from pixforge.services import inputs
 from pixforge.services.accounts import Caller, check_affordable
 from pixforge.services.idempotency import replayed, replayed_in
+from pixforge.services.sandbox import SandboxService
 from pixforge.storage.base import BlobStore
 from pixforge.store import accounts as account_repo
 from pixforge.store import generations as repo
@@ -37,7 +38,8 @@ from pixforge.store import idempotency as replay_repo
 from pixforge.store import templates as template_repo
 from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import ConflictError, Connection, Database
-from pixforge.store.generations import GenerationFilter, GenerationRow
+from pixforge.store.generations import GenerationFilter as GenerationFilter  # for the routes
+from pixforge.store.generations import GenerationRow
 from pixforge.store.hot import HotReads
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,8 @@ class GenerationService:
         self.served = served
         # PixVerse only runs effect templates an account has activated (500070 otherwise).
         self.require_activation = require_activation
+        # Scripts sandbox accounts' outcomes (docs/sandbox.md); set by the container.
+        self.sandbox: SandboxService | None = None
 
     def submit(self, caller: Caller, trace_id: str, fingerprint: str, spec: GenerationSpec) -> int:
         """Charge and queue a generation; return its id (the first id again on a replay)."""
@@ -120,6 +124,15 @@ class GenerationService:
         if previous is not None:
             return int(previous["id"])
         plan = self._plan(caller, spec)
+        scripted = None
+        if self.sandbox is not None and caller.sandbox:
+            scripted = self.sandbox.plan_submit(
+                caller,
+                plan.spec.mode.value,
+                plan.spec.model,
+                plan.spec.quality,
+                FEATURES[plan.spec.mode].texts(plan.spec),
+            )
         seed = plan.spec.seed if plan.spec.seed is not None else secrets.randbelow(SEED_MAX + 1)
         new = NewGeneration(
             id=new_public_id(),
@@ -131,6 +144,7 @@ class GenerationService:
             manifest=plan.manifest,
             seed=seed,
             cost=plan.cost,
+            hold=self.sandbox.hold_of(scripted) if self.sandbox is not None else None,
         )
         try:
             with self.db.write() as conn:
@@ -143,6 +157,8 @@ class GenerationService:
                 self._check_concurrency(conn, account.id, account.concurrency_limit)
                 check_affordable(account, plan.cost, "this request")
                 self.lifecycle.submit(conn, account, new)
+                if scripted is not None and self.sandbox is not None:
+                    self.sandbox.watch(conn, caller, new.id, scripted)
                 replay_repo.insert_record(
                     conn,
                     caller.api_key_id,
@@ -160,7 +176,10 @@ class GenerationService:
             "generation submitted",
             extra={"video_id": new.id, "credits": plan.cost, "model": plan.spec.model},
         )
-        self.dispatcher.notify(new.id)
+        if new.hold is None:
+            self.dispatcher.notify(new.id)
+        elif self.sandbox is not None:
+            self.sandbox.after_submit(new.id, scripted)
         return new.id
 
     def credits_of(self, caller: Caller, video_id: int) -> int:
@@ -238,7 +257,10 @@ class GenerationService:
 
     def result(self, caller: Caller, video_id: int, *, image: bool = False) -> GenerationView:
         """A video's result, or with `image` an image template's (each kind has its own
-        endpoint; an id of the other kind is not found there)."""
+        endpoint; an id of the other kind is not found there). A sandbox account's poll first
+        moves its scripted generation on (and may answer a forced error)."""
+        if caller.sandbox and self.sandbox is not None:
+            self.sandbox.on_poll(caller, video_id)
         return self.result_of(caller, video_id, self.hot.generation(video_id), image=image)
 
     def result_of(

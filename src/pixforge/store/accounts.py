@@ -18,6 +18,8 @@ class AccountRow:
     concurrency_limit: int | None
     disabled: bool
     created_at: float
+    # Obeys the sandbox controls (docs/sandbox.md).
+    sandbox: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ def insert_account(conn: Connection, row: AccountRow) -> None:
             concurrency_limit=row.concurrency_limit,
             disabled=row.disabled,
             created_at=row.created_at,
+            sandbox=row.sandbox,
         )
     )
 

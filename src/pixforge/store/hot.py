@@ -32,6 +32,8 @@ class KeyGrant:
     key_disabled: bool
     expires_at: float | None
     account_disabled: bool
+    # The account obeys the sandbox controls.
+    sandbox: bool = False
 
 
 class HotReads:
@@ -42,7 +44,14 @@ class HotReads:
         key, account = api_keys.alias("k"), accounts.alias("a")
         self._key = _Prepared(
             db,
-            select(key.c.id, key.c.account_id, key.c.disabled, key.c.expires_at, account.c.disabled)
+            select(
+                key.c.id,
+                key.c.account_id,
+                key.c.disabled,
+                key.c.expires_at,
+                account.c.disabled,
+                account.c.sandbox,
+            )
             .select_from(key.join(account, account.c.id == key.c.account_id))
             .where(key.c.key_hash == bindparam("key_hash")),
         )
@@ -65,6 +74,7 @@ class HotReads:
                 key.c.disabled,
                 key.c.expires_at,
                 account.c.disabled,
+                account.c.sandbox,
                 *generations.c,
             )
             .select_from(
@@ -81,7 +91,7 @@ class HotReads:
         row = self._key.one(key_hash=key_hash)
         if row is None:
             return None
-        return KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]))
+        return KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]))
 
     def balance(self, account_id: int) -> tuple[int, int] | None:
         """(monthly, package) credits of an account."""
@@ -99,8 +109,8 @@ class HotReads:
         row = self._poll.one(key_hash=key_hash, generation_id=generation_id)
         if row is None:
             return None, None
-        grant = KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]))
-        return grant, None if row[5] is None else _generation_row(row[5:])
+        grant = KeyGrant(int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]))
+        return grant, None if row[6] is None else _generation_row(row[6:])
 
 
 def _generation_row(row: Sequence[Any]) -> GenerationRow:

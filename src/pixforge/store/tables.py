@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -41,6 +42,8 @@ accounts = Table(
     Column("concurrency_limit", Integer, nullable=True),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
+    # A sandbox account obeys the sandbox controls (docs/sandbox.md); others never do.
+    Column("sandbox", Boolean, nullable=False, default=False, server_default=false()),
     CheckConstraint("credit_monthly >= 0", name="credit_monthly_non_negative"),
     CheckConstraint("credit_package >= 0", name="credit_package_non_negative"),
 )
@@ -202,4 +205,64 @@ webhook_deliveries = Table(
     # One delivery per generation and endpoint: a terminal status is announced once.
     UniqueConstraint("webhook_id", "generation_id", name="uq_webhook_deliveries_webhook_id"),
     Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)
+
+# -- sandbox (docs/sandbox.md): per-account timing and virtual clock, generations the sandbox
+# holds or watches, scripted scenario steps, and the request journal.
+
+sandbox_accounts = Table(
+    "sandbox_accounts",
+    metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), primary_key=True),
+    Column("timing_json", Text, nullable=False),
+    # Added to the real clock for this account's timed outcomes (the virtual clock).
+    Column("clock_offset_s", Float, nullable=False),
+    # Submits so far: the index that makes the seeded timing distribution reproducible.
+    Column("submits", BigInteger, nullable=False),
+)
+
+sandbox_generations = Table(
+    "sandbox_generations",
+    metadata,
+    Column("generation_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("directive", Text, nullable=False),
+    # held (the sandbox holds the lease), released (the engine renders it), ended
+    Column("state", String(10), nullable=False),
+    Column("polls", Integer, nullable=False),
+    # Virtual time of the submit.
+    Column("born_at", Float, nullable=False),
+    Index("ix_sandbox_generations_state", "state", "account_id"),
+)
+
+sandbox_scenarios = Table(
+    "sandbox_scenarios",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, nullable=False, index=True),
+    Column("stage", String(10), nullable=False),
+    Column("mode", String(20), nullable=True),
+    Column("directive", Text, nullable=False),
+    # None: every matching request, never consumed.
+    Column("remaining", Integer, nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+sandbox_journal = Table(
+    "sandbox_journal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("err_code", Integer, nullable=False),
+    Column("trace_id", String(64), nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    # {"headers": [[name, value]...], "body": text, "truncated": bool}
+    Column("request_json", Text, nullable=False),
+    Column("response_json", Text, nullable=False),
+    Index("ix_sandbox_journal_account_at", "account_id", "at"),
 )

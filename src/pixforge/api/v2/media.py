@@ -35,12 +35,15 @@ class UploadInput:
     data: bytes | None
     url: str | None
     fingerprint: str
+    # The file part's name (a sandbox account's magic tokens may be in it).
+    name: str = ""
 
 
 async def _read_upload(request: Request, file_field: str, url_field: str) -> UploadInput:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     data: bytes | None = None
     url: str | None = None
+    name = ""
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
             form = await request.form(max_files=4, max_fields=50)
@@ -52,6 +55,7 @@ async def _read_upload(request: Request, file_field: str, url_field: str) -> Upl
             part = form.get(file_field)
             if isinstance(part, UploadFile):
                 data = await part.read()
+                name = part.filename or ""
             elif isinstance(part, str) and part:
                 raise BindingError(f"{file_field}: must be a file part, not a text field")
             raw_url = form.get(url_field)
@@ -77,7 +81,7 @@ async def _read_upload(request: Request, file_field: str, url_field: str) -> Upl
     digest = hashlib.sha256(request.url.path.encode() + b"\x00")
     digest.update(hashlib.sha256(data).digest() if data is not None else b"-")
     digest.update((url or "").encode())
-    return UploadInput(data=data, url=url, fingerprint=digest.hexdigest())
+    return UploadInput(data=data, url=url, fingerprint=digest.hexdigest(), name=name)
 
 
 def _check_url_syntax(field: str, url: str) -> None:
@@ -113,6 +117,8 @@ async def upload_image(
     trace_id: TraceIdDep,
     upload: Annotated[UploadInput, Depends(image_input)],
 ) -> dict[str, Any]:
+    if caller.sandbox:
+        await run_in_threadpool(state.sandbox.on_upload, caller, [upload.name, upload.url or ""])
     stored = await run_in_threadpool(
         state.uploads.upload_image,
         caller,
@@ -136,6 +142,8 @@ async def upload_media(
     trace_id: TraceIdDep,
     upload: Annotated[UploadInput, Depends(media_input)],
 ) -> dict[str, Any]:
+    if caller.sandbox:
+        await run_in_threadpool(state.sandbox.on_upload, caller, [upload.name, upload.url or ""])
     stored = await run_in_threadpool(
         state.uploads.upload_media, caller, trace_id, upload.fingerprint, upload.data, upload.url
     )

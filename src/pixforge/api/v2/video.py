@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from pixforge.api.deps import CallerDep, StateDep, TraceIdDep, get_state, get_trace_id
@@ -34,7 +35,11 @@ async def result(
     state: StateDep, caller: CallerDep, _trace_id: TraceIdDep, video_id: VideoIdPath
 ) -> JSONResponse:
     """Every client polls here: one point read on the event loop, as deps.get_caller does."""
-    view = state.generations.result(caller, path_id("video_id", video_id))
+    video = path_id("video_id", video_id)
+    if caller.sandbox:
+        view = await run_in_threadpool(state.generations.result, caller, video)
+    else:
+        view = state.generations.result(caller, video)
     return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
 
 
@@ -52,10 +57,16 @@ async def _served_result(request: Request) -> Response:
         generation_id, bad_id = 0, error
     grant, row = state.generations.hot.poll(key_hash(request.headers.get("api-key")), generation_id)
     caller = state.accounts.caller_from(grant)
+    if caller.sandbox:
+        request.state.sandbox_account = caller.account_id
     state.rate_limiter.check(caller.api_key_id)
     await get_trace_id(request, state, caller, request.headers.get("ai-trace-id", ""))
     if bad_id is not None:
         raise bad_id
+    if caller.sandbox:
+        # Sandbox polls move scripted generations on (writes, maybe a render): off the loop.
+        view = await run_in_threadpool(state.generations.result, caller, generation_id)
+        return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
     view = state.generations.result_of(caller, generation_id, row)
     return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
 
