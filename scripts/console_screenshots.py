@@ -65,6 +65,19 @@ def main() -> int:
         server.state.operator.create_webhook(
             account.account_id, "http://127.0.0.1:9/pixforge-hook", True
         )
+        sandboxed = server.create_account(monthly=5_000, sandbox=True)
+        server.state.sandbox.push_step(sandboxed.account_id, "fail-8 after=2polls")
+        server.state.sandbox.push_step(sandboxed.account_id, "err-500044", mode="text")
+        sandbox_api = server.api(sandboxed)
+        try:
+            sandbox_api.get("/openapi/v2/account/balance")
+            sandbox_api.http.post(
+                "/openapi/v2/video/text/generate",
+                json={"prompt": "x", "model": "v5", "quality": "360p", "duration": 5},
+                headers=sandbox_api.headers(),
+            )
+        finally:
+            sandbox_api.close()
         base = server.base_url
         shots: list[Path] = []
         for phone in (False, True):
@@ -119,6 +132,10 @@ def main() -> int:
             shots.append(_shoot(page, "usage", phone))
             page.goto(f"{base}/console/webhooks")
             shots.append(_shoot(page, "webhooks", phone))
+            page.get_by_role("button", name="Sign out").click()
+            sign_in(page, base, sandboxed.api_key)
+            page.goto(f"{base}/console/sandbox")
+            shots.append(_shoot(page, "sandbox", phone))
             page.get_by_role("button", name="Sign out").click()
             sign_in(page, base, ADMIN, expect_path="/console/operator")
             shots.append(_shoot(page, "operator", phone))

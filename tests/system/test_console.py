@@ -500,6 +500,17 @@ def test_no_serious_accessibility_violation_on_any_page(
         page.goto(f"{base}/console/{name}")
         found[name] = axe_violations(page)
     page.get_by_role("button", name="Sign out").click()
+    sandboxed = server.create_account(sandbox=True)
+    server.state.sandbox.push_step(sandboxed.account_id, "fail-8")
+    sandbox_api = server.api(sandboxed)
+    try:
+        sandbox_api.get("/openapi/v2/account/balance")
+    finally:
+        sandbox_api.close()
+    sign_in(page, base, sandboxed.api_key)
+    page.goto(f"{base}/console/sandbox")
+    found["sandbox"] = axe_violations(page)
+    page.get_by_role("button", name="Sign out").click()
     sign_in(page, base, ADMIN, expect_path="/console/operator")
     found["operator"] = axe_violations(page)
     page.goto(f"{base}/")
@@ -509,3 +520,41 @@ def test_no_serious_accessibility_violation_on_any_page(
     assert [v["id"] for v in axe_violations(page)] == ["image-alt"]
     context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_sandbox_account_scripts_outcomes_and_reads_its_journal(
+    server: RunningServer, page: Page
+) -> None:
+    sandboxed = server.create_account(sandbox=True)
+    base = server.base_url
+    sign_in(page, base, sandboxed.api_key)
+    page.get_by_role("link", name="Sandbox").click()
+    page.fill("#sb-directive", "fail-8")
+    page.get_by_role("button", name="Queue step").click()
+    expect(page.locator(".notice")).to_contain_text("fail-8")
+    expect(page.locator("#steps")).to_contain_text("fail-8")
+    # The next submission, from the playground, follows the script: failed and refunded.
+    _mode(page, base, "text")
+    page.fill("#f-prompt", "scripted")
+    _generate(page)
+    card = newest_card(page)
+    expect(card.locator(".badge")).to_have_text("failed", timeout=30_000)
+    # API requests of a sandbox account are journaled, with their answers.
+    api = server.api(sandboxed)
+    try:
+        api.get("/openapi/v2/account/balance")
+    finally:
+        api.close()
+    page.goto(f"{base}/console/sandbox?path=balance")
+    expect(page.locator("#journal tbody tr")).to_have_count(1)
+    expect(page.locator("#journal")).to_contain_text("/openapi/v2/account/balance")
+    page.fill("#sb-advance", "120")
+    page.get_by_role("button", name="Advance").click()
+    expect(page.locator("#clock")).to_have_text("120 s")
+    # An ordinary account has no sandbox page.
+    page.get_by_role("button", name="Sign out").click()
+    ordinary = server.create_account()
+    sign_in(page, base, ordinary.api_key)
+    expect(page.get_by_role("link", name="Sandbox")).to_have_count(0)
+    page.goto(f"{base}/console/sandbox")
+    expect(page.locator(".error")).to_contain_text("not a sandbox account")

@@ -34,6 +34,7 @@ from pixforge.console.web import (
     sign_in_answer,
 )
 from pixforge.domain.errors import InvalidParameterError, PixforgeError
+from pixforge.domain.sandbox import JournalFilter, Timing, TimingMode
 from pixforge.domain.spec import Mode
 from pixforge.services.accounts import key_hash
 from pixforge.services.generations import GenerationView
@@ -428,6 +429,88 @@ async def replay(request: Request, delivery_id: int) -> Response:
     except PixforgeError as error:
         return _webhooks_page(ctx, err=error)
     return _webhooks_page(ctx, notice=f"Delivery {delivery_id} queued again.")
+
+
+# -- sandbox (sandbox accounts only: scripted outcomes, timing, clock, journal)
+
+
+def _sandbox_page(ctx: Ctx, status_code: int = 200, **values: Any) -> Response:
+    sandbox = ctx.state.sandbox
+    try:
+        state = sandbox.state(ctx.account_id)
+    except PixforgeError as error:
+        return ctx.render("sandbox.html", 404, page="sandbox", not_sandbox=error)
+    path = ctx.request.query_params.get("path") or None
+    code = ctx.request.query_params.get("err_code", "")
+    where = JournalFilter(path=path, err_code=int(code) if code.lstrip("-").isdigit() else None)
+    return ctx.render(
+        "sandbox.html",
+        status_code,
+        page="sandbox",
+        state=state,
+        journal=sandbox.journal(ctx.account_id, where, 100),
+        modes=[m.value for m in Mode],
+        timing_modes=[t.value for t in TimingMode],
+        query={"path": path or "", "err_code": code},
+        **values,
+    )
+
+
+@router.get("/sandbox")
+def sandbox_page(request: Request) -> Response:
+    return _sandbox_page(account_context(request))
+
+
+@router.post("/sandbox/{action}")
+async def sandbox_action(request: Request, action: str) -> Response:
+    ctx = account_context(request)
+    form = await checked_form(ctx)
+    sandbox = ctx.state.sandbox
+    account_id = ctx.account_id
+
+    def number(name: str, default: float = 0.0) -> float:
+        text = _form_text(form, name)
+        try:
+            return float(text) if text else default
+        except ValueError:
+            raise InvalidParameterError(f"{name}: {text!r} is not a number") from None
+
+    try:
+        if action == "steps":
+            times = _form_text(form, "times")
+            step = await run_in_threadpool(
+                lambda: sandbox.push_step(
+                    account_id,
+                    _form_text(form, "directive"),
+                    mode=_form_text(form, "mode") or None,
+                    times=None if times in ("", "every") else int(number("times")),
+                )
+            )
+            notice = f"Step {step.id} queued: {step.directive}"
+        elif action == "clear-steps":
+            notice = f"{await run_in_threadpool(sandbox.clear_steps, account_id)} steps removed."
+        elif action == "timing":
+            try:
+                mode = TimingMode(_form_text(form, "mode"))
+            except ValueError:
+                raise InvalidParameterError("mode: not a timing mode") from None
+            timing = Timing(mode, number("seconds"), int(number("polls")), int(number("seed")))
+            await run_in_threadpool(sandbox.set_timing, account_id, timing)
+            notice = f"Timing set to {mode.value}."
+        elif action == "advance":
+            offset = await run_in_threadpool(sandbox.advance_clock, account_id, number("seconds"))
+            notice = f"The clock is {offset:g} s ahead."
+        elif action == "clear-journal":
+            await run_in_threadpool(sandbox.clear_journal, account_id)
+            notice = "Journal cleared."
+        elif action == "reset":
+            await run_in_threadpool(sandbox.reset, account_id)
+            notice = "The account was reset."
+        else:
+            raise InvalidParameterError(f"action: {action!r} is not known")
+    except PixforgeError as error:
+        return _sandbox_page(ctx, err=error)
+    return _sandbox_page(ctx, notice=notice)
 
 
 # -- operator

@@ -68,6 +68,8 @@ class Ctx:
     session: Session
     fresh: bool
     who: Caller | None = None
+    # A sandbox account (its console shows the sandbox page).
+    sandbox: bool = False
 
     @property
     def caller(self) -> Caller:
@@ -81,7 +83,11 @@ class Ctx:
 
     def render(self, name: str, status_code: int = 200, **values: Any) -> Response:
         html = templates.get_template(name).render(
-            session=self.session, csrf=self.session.csrf, request=self.request, **values
+            session=self.session,
+            csrf=self.session.csrf,
+            request=self.request,
+            sandbox=self.sandbox,
+            **values,
         )
         response = HTMLResponse(html, status_code=status_code)
         return self.finish(response)
@@ -139,6 +145,11 @@ def account_context(request: Request) -> Ctx:
         )
     except PixforgeError as error:
         raise SignInNeededError from error
+    try:
+        ctx.state.sandbox.require_sandbox(ctx.caller.account_id)
+        ctx.sandbox = True
+    except PixforgeError:
+        ctx.sandbox = False
     return ctx
 
 
