@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from tests.support.console import chromium, new_context, sign_in, upload
 from tests.support.media import image_bytes
 from tests.support.server import make_settings, running_server
@@ -36,6 +36,15 @@ def _settle(page: Page) -> None:
         timeout=60_000,
     )
     page.wait_for_timeout(300)
+
+
+def _submit(page: Page) -> Locator:
+    """Press Generate and return the new card (once it is in the list)."""
+    cards = page.locator("#jobs article.card")
+    before = cards.count()
+    page.get_by_role("button", name="Generate").click()
+    expect(cards).to_have_count(before + 1, timeout=60_000)
+    return cards.first
 
 
 def _shoot(page: Page, name: str, phone: bool) -> Path:
@@ -91,29 +100,25 @@ def main() -> int:
                     page.goto(f"{base}/console/?mode=text")
                     page.fill("#f-prompt", prompt)
                     page.select_option("#f-quality", "360p")
-                    page.get_by_role("button", name="Generate").click()
-                    card = page.locator("#jobs article.card").first
+                    card = _submit(page)
                     expect(card.locator(".badge")).to_have_text("done", timeout=600_000)
                 page.goto(f"{base}/console/?mode=image_template")
                 upload(page, "#f-img_ids-0-file", picture)
-                page.get_by_role("button", name="Generate").click()
-                expect(page.locator("#jobs article.card .badge").first).to_have_text(
-                    "done", timeout=600_000
-                )
+                card = _submit(page)
+                expect(card.locator(".badge")).to_have_text("done", timeout=600_000)
                 # One cancelled while queued (refunded), for the ledger.
                 page.goto(f"{base}/console/?mode=text")
                 page.fill("#f-prompt", "a cancelled idea")
-                page.get_by_role("button", name="Generate").click()
-                card = page.locator("#jobs article.card").first
+                card = _submit(page)
                 card.get_by_role("button", name="Cancel").click()
+                expect(card.locator(".badge")).to_have_text("deleted")
             page.goto(f"{base}/console/?mode=text")
             page.fill("#f-prompt", "a hot-air balloon over green hills")
             # A long render, photographed while its card shows the progress.
             page.select_option("#f-model", "v6")
             page.select_option("#f-quality", "1080p")
             page.select_option("#f-duration", "8")
-            page.get_by_role("button", name="Generate").click()
-            progress = page.locator("#jobs article.card").first.locator(".pct")
+            progress = _submit(page).locator(".pct")
             expect(progress).to_have_text(re.compile(r"^[1-9]\d?%$"), timeout=60_000)
             _settle(page)
             shots.append(_shoot(page, "playground", phone))

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.staticfiles import StaticFiles
 
 from pixforge.console import forms, wire
-from pixforge.console.session import Signer, digest, new_session
+from pixforge.console.session import Signer, digest, new_session, same_token
 from pixforge.console.web import (
     BASE,
     CsrfRefusedError,
@@ -99,7 +99,7 @@ async def login(request: Request) -> Response:
     form = await checked_form(ctx)
     secret = _form_text(form, "key")
     token = ctx.state.settings.admin_token
-    if token and secret and digest(secret) == digest(token):
+    if token and secret and same_token(digest(secret), digest(token)):
         session = new_session("operator", digest(token))
         target = f"{BASE}/operator"
     else:

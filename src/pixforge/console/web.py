@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -115,8 +116,14 @@ def set_cookie(request: Request, response: Response, signer: Signer, session: Se
         path=BASE,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        # Behind a proxy that terminates TLS, the public URL says https.
+        secure="https" in (request.url.scheme, urlsplit(_public_url(request)).scheme),
     )
+
+
+def _public_url(request: Request) -> str:
+    state: ApiContainer = request.app.state.pixforge
+    return state.settings.resolved_public_url
 
 
 def signer_of(request: Request) -> Signer:
@@ -166,7 +173,7 @@ async def checked_form(ctx: Ctx, *, files: bool = False) -> FormData:
     `csrf` field, or the X-CSRF-Token header that htmx and console.js send)."""
     request = ctx.request
     origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+    if origin is not None and origin not in _own_origins(ctx):
         raise CsrfRefusedError
     form = await request.form(max_files=1 if files else 0, max_fields=200)
     sent = form.get("csrf") or request.headers.get("x-csrf-token")
@@ -174,6 +181,14 @@ async def checked_form(ctx: Ctx, *, files: bool = False) -> FormData:
         await form.close()
         raise CsrfRefusedError
     return form
+
+
+def _own_origins(ctx: Ctx) -> set[str]:
+    """This server's origins: as the request reached it, and its public URL (behind a proxy
+    that terminates TLS, the browser's origin is the public one)."""
+    public = urlsplit(ctx.state.settings.resolved_public_url)
+    url = ctx.request.url
+    return {f"{url.scheme}://{url.netloc}", f"{public.scheme}://{public.netloc}"}
 
 
 def sign_in_answer(request: Request) -> Response:
