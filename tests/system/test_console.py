@@ -558,3 +558,42 @@ def test_a_sandbox_account_scripts_outcomes_and_reads_its_journal(
     expect(page.get_by_role("link", name="Sandbox")).to_have_count(0)
     page.goto(f"{base}/console/sandbox")
     expect(page.locator(".error")).to_contain_text("not a sandbox account")
+
+
+def test_a_file_dropped_on_an_upload_zone_is_uploaded(
+    server: RunningServer, account: Account, page: Page
+) -> None:
+    base = server.base_url
+    sign_in(page, base, account.api_key)
+    _mode(page, base, "image")
+    dropped = page.evaluate(
+        """async () => {
+            const canvas = document.createElement("canvas");
+            canvas.width = 96; canvas.height = 64;
+            const draw = canvas.getContext("2d");
+            draw.fillStyle = "#c04020"; draw.fillRect(0, 0, 96, 64);
+            const blob = await new Promise(done => canvas.toBlob(done, "image/png"));
+            const data = new DataTransfer();
+            data.items.add(new File([blob], "dropped.png", {type: "image/png"}));
+            const zone = document.querySelector("#f-img_id-file").closest("[data-drop]");
+            zone.dispatchEvent(new DragEvent("dragover", {bubbles: true, dataTransfer: data}));
+            const lit = zone.classList.contains("over");
+            zone.dispatchEvent(new DragEvent("drop", {bubbles: true, dataTransfer: data}));
+            return lit;
+        }"""
+    )
+    assert dropped is True
+    state = page.locator("#f-img_id-file").locator("xpath=..").locator(".upload-state")
+    expect(state).to_have_attribute("data-uploaded", re.compile(r"^\d+$"), timeout=30_000)
+    expect(state).to_contain_text("dropped.png uploaded")
+    assert page.locator("#f-img_id").input_value() == state.get_attribute("data-uploaded")
+    # A file that is not a picture is refused with the upload's error code, shown in place.
+    page.evaluate(
+        """() => {
+            const data = new DataTransfer();
+            data.items.add(new File(["not a picture"], "notes.png", {type: "image/png"}));
+            const zone = document.querySelector("#f-img_id-file").closest("[data-drop]");
+            zone.dispatchEvent(new DragEvent("drop", {bubbles: true, dataTransfer: data}));
+        }"""
+    )
+    expect(state).to_contain_text(re.compile(r"Error 5000\d\d"))
