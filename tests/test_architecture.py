@@ -27,6 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "api": {"config", "containers", "domain", "logs", "metrics", "services"},
     "sdk": {"values"},
     "mcp": {"sdk", "values"},
+    "console": {"api", "config", "containers", "domain", "services", "store", "values"},
 }
 
 

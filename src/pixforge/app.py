@@ -94,5 +94,10 @@ def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI
     app.include_router(extensions.router)
     app.include_router(root_video_router)
     app.include_router(files.router)
-    pages.install(app)
+    pages.install(app, console=settings.console)
+    if settings.console:
+        from pixforge.console import routes as console
+        from pixforge.console.session import load_secret
+
+        console.install(app, load_secret(settings.console_secret, settings.data_dir))
     return app

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # a non-UUID is 400017.
     trace_id_optional: bool = False
 
+    # -- web console (/console)
+    console: bool = True
+    # Signs console session cookies; unset: a random secret kept in data_dir/console-secret.
+    console_secret: str | None = None
+
     # -- accounts and credits
     dev_api_key: str | None = None
     dev_account_credits: int = Field(default=1_000_000, ge=0)

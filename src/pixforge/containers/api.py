@@ -49,6 +49,8 @@ class ApiContainer:
     on_start: list[Callable[[], object]] = field(default_factory=list)
     # Run when the process must exit at once (a second Ctrl-C): hand back running work.
     on_abort: list[Callable[[], object]] = field(default_factory=list)
+    # Models each worker engine has loaded (name -> count), for the operator console.
+    model_loads: Callable[[], dict[str, int]] = dict
 
     @property
     def settings(self) -> Settings:
@@ -178,6 +180,7 @@ class ApiContainer:
             ),
             webhook_sender=webhook_sender,
             sandbox=sandbox,
+            model_loads=model_loads,
         )
 
     def start(self) -> None:

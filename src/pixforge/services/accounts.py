@@ -21,7 +21,7 @@ from pixforge.domain.ids import new_public_id
 from pixforge.domain.plans import DEFAULT_PLANS, Plan, add_month, anchor_day, periods_due
 from pixforge.domain.pricing import split_charge
 from pixforge.store import accounts as repo
-from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow
+from pixforge.store.accounts import AccountRow, ApiKeyRow, LedgerEntryRow, LedgerLineRow
 from pixforge.store.db import ConflictError, Connection, Database
 from pixforge.store.hot import HotReads, KeyGrant
 
@@ -323,6 +323,11 @@ class AccountService:
                 account = renew_if_due(conn, account, self.plans, time.time())
             monthly, package = account.credit_monthly, account.credit_package
         return Balance(account_id, monthly, package)
+
+    def ledger(self, account_id: int, limit: int = 1000) -> list[LedgerLineRow]:
+        """The account's newest credit movements (charges, refunds, grants) with their mode."""
+        with self.db.read() as conn:
+            return repo.list_ledger(conn, account_id, limit)
 
     def list_accounts(self) -> list[AccountRow]:
         with self.db.read() as conn:

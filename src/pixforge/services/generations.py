@@ -372,6 +372,27 @@ class GenerationService:
             error=row.error or "",
         )
 
+    def spec_of(self, caller: Caller, video_id: int) -> GenerationSpec:
+        """The options one of the caller's generations was submitted with (re-run, copy as)."""
+        with self.db.read() as conn:
+            row = repo.get_generation(conn, video_id)
+        if row is None or row.account_id != caller.account_id:
+            raise NotFoundError(f"video_id: couldn't find video {video_id}")
+        return spec_from_json(row.spec_json)
+
+    def rerun(self, caller: Caller, video_id: int, trace_id: str) -> int:
+        """Submit again with the same options (through `submit`: validated, priced, charged)."""
+        spec = self.spec_of(caller, video_id)
+        return self.submit(caller, trace_id, f"rerun:{video_id}:{trace_id}", spec)
+
+    def delete_own(self, caller: Caller, video_id: int) -> int:
+        """The caller deletes one of its generations (status 6; refunded while still in 5)."""
+        with self.db.read() as conn:
+            row = repo.get_generation(conn, video_id)
+        if row is None or row.account_id != caller.account_id:
+            raise NotFoundError(f"video_id: couldn't find video {video_id}")
+        return self.delete(video_id)
+
     def delete(self, video_id: int) -> int:
         """Operator delete: status 6 from any status; a generation still in 5 is refunded.
 

@@ -1,4 +1,5 @@
-"""Operator use cases behind the CLI: effect-template activation and webhook endpoints."""
+"""Operator use cases behind the CLI and the console: effect-template activation, webhook
+endpoints and deliveries, and what the queue and workers are doing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pixforge.domain import webhooks as signing
 from pixforge.domain.errors import InvalidParameterError, NotFoundError
 from pixforge.domain.rules import Template
+from pixforge.domain.status import VideoStatus
 from pixforge.media.fetch import (
     Address,
     FetchFailedError,
@@ -20,9 +22,11 @@ from pixforge.media.fetch import (
     resolve_host,
 )
 from pixforge.store import accounts as account_repo
+from pixforge.store import generations as generation_repo
 from pixforge.store import templates as template_repo
 from pixforge.store import webhooks as webhook_repo
 from pixforge.store.db import Database
+from pixforge.store.generations import GenerationRow
 from pixforge.store.webhooks import DeliveryRow, WebhookRow
 
 # The special-purpose blocks a refused receiver most likely sits in, to suggest an allow-list
@@ -150,3 +154,33 @@ class OperatorService:
         with self.db.write() as conn:
             if not webhook_repo.requeue(conn, delivery_id, time.time()):
                 raise NotFoundError(f"delivery {delivery_id} does not exist")
+
+    def account_deliveries(self, account_id: int, limit: int = 100) -> list[DeliveryRow]:
+        """The newest deliveries to one account's webhooks."""
+        with self.db.read() as conn:
+            return webhook_repo.list_account_deliveries(conn, account_id, limit)
+
+    def replay_account_delivery(self, account_id: int, delivery_id: int) -> None:
+        """Replay a delivery of the account's own webhooks (another's is not found)."""
+        with self.db.read() as conn:
+            delivery = webhook_repo.get_delivery(conn, delivery_id)
+            hook = webhook_repo.get_webhook(conn, delivery.webhook_id) if delivery else None
+        if hook is None or hook.account_id != account_id:
+            raise NotFoundError(f"delivery {delivery_id} does not exist")
+        self.replay_delivery(delivery_id)
+
+    # -- the queue and its workers
+
+    def queue_by_route(self) -> list[tuple[str, str, int, int]]:
+        """(model, mode, queued, running) of the generations in status 5."""
+        with self.db.read() as conn:
+            return generation_repo.depth_by_route(conn)
+
+    def leases(self) -> list[tuple[int, str]]:
+        """(generation id, lease owner `host:pid:random:worker`) of every running render."""
+        with self.db.read() as conn:
+            return generation_repo.leased(conn)
+
+    def recent_failures(self, limit: int = 20) -> list[GenerationRow]:
+        with self.db.read() as conn:
+            return generation_repo.recent_with_status(conn, int(VideoStatus.FAILED), limit)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from pixforge.store.tables import accounts, api_keys, ledger
+from pixforge.store.tables import accounts, api_keys, generations, ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,3 +234,36 @@ def refund_charge(conn: Connection, generation_id: int, now: float) -> bool:
         ),
     )
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLineRow:
+    """A ledger entry with the mode of the generation it is about ("" for grants)."""
+
+    entry: LedgerEntryRow
+    mode: str
+
+
+def list_ledger(conn: Connection, account_id: int, limit: int) -> list[LedgerLineRow]:
+    """An account's newest ledger entries first, each with its generation's mode."""
+    query = (
+        select(
+            ledger.c.account_id,
+            ledger.c.generation_id,
+            ledger.c.kind,
+            ledger.c.delta_monthly,
+            ledger.c.delta_package,
+            ledger.c.created_at,
+            generations.c.mode,
+        )
+        .select_from(ledger.outerjoin(generations, generations.c.id == ledger.c.generation_id))
+        .where(ledger.c.account_id == account_id)
+        .order_by(ledger.c.id.desc())
+        .limit(limit)
+    )
+    lines: list[LedgerLineRow] = []
+    for row in conn.execute(query).mappings():
+        values = dict(row)
+        mode = values.pop("mode") or ""
+        lines.append(LedgerLineRow(LedgerEntryRow(**values), str(mode)))
+    return lines

@@ -254,6 +254,34 @@ def leased(conn: Connection) -> list[tuple[int, str]]:
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
+def depth_by_route(conn: Connection) -> list[tuple[str, str, int, int]]:
+    """(model, mode, queued, running) of the status-5 rows, per model and mode."""
+    rows = conn.execute(
+        select(
+            generations.c.model,
+            generations.c.mode,
+            func.count(),
+            # Rows with a lease owner are running (count() of a column skips NULLs).
+            func.count(generations.c.lease_owner),
+        )
+        .where(generations.c.status == GENERATING)
+        .group_by(generations.c.model, generations.c.mode)
+        .order_by(generations.c.model, generations.c.mode)
+    ).all()
+    return [(str(r[0]), str(r[1]), int(r[2]) - int(r[3] or 0), int(r[3] or 0)) for r in rows]
+
+
+def recent_with_status(conn: Connection, status: int, limit: int) -> list[GenerationRow]:
+    """The newest rows in one status (the operator's recent failures)."""
+    query = (
+        select(generations)
+        .where(generations.c.status == status)
+        .order_by(generations.c.modified_at.desc())
+        .limit(limit)
+    )
+    return [GenerationRow(**row) for row in conn.execute(query).mappings()]
+
+
 def without_manifest(conn: Connection) -> list[GenerationRow]:
     """Status-5 rows written before job manifests existed (to be resolved once at start-up)."""
     rows = conn.execute(

@@ -166,6 +166,20 @@ def list_deliveries(
     return [DeliveryRow(**row) for row in conn.execute(query).mappings()]
 
 
+def list_account_deliveries(conn: Connection, account_id: int, limit: int) -> list[DeliveryRow]:
+    """The newest deliveries to an account's webhooks."""
+    query = (
+        select(webhook_deliveries)
+        .select_from(
+            webhook_deliveries.join(webhooks, webhooks.c.id == webhook_deliveries.c.webhook_id)
+        )
+        .where(webhooks.c.account_id == account_id)
+        .order_by(webhook_deliveries.c.id.desc())
+        .limit(limit)
+    )
+    return [DeliveryRow(**row) for row in conn.execute(query).mappings()]
+
+
 def get_delivery(conn: Connection, delivery_id: int) -> DeliveryRow | None:
     query = select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
     row = conn.execute(query).mappings().first()
