@@ -178,6 +178,12 @@ def test_forced_error_at_upload_from_the_file_name(sapi: Api) -> None:
     refused = sapi.upload_image(noise_png(360, 360), name="cat[pixforge:err-500030].png")
     assert refused["ErrCode"] == 500030
     assert sapi.upload_image(noise_png(360, 360), name="cat.png")["ErrCode"] == 0
+    by_url = sapi.http.post(
+        "/openapi/v2/image/upload",
+        data={"image_url": "http://127.0.0.1/cat[pixforge:err-500041].png"},
+        headers=sapi.headers(),
+    ).json()
+    assert by_url["ErrCode"] == 500041  # before any fetch
 
 
 def test_a_bad_token_names_the_field(sapi: Api) -> None:
