@@ -5,6 +5,7 @@ timing modes and the virtual clock through the admin API, the journal and its HA
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 
@@ -198,7 +199,10 @@ def test_a_bad_token_names_the_field(sapi: Api) -> None:
 # -- scenarios, timing, clock: the admin API
 
 
-def test_admin_api_needs_its_token(sandbox_server: RunningServer, sandbox_account: Account) -> None:
+def test_admin_api_needs_its_token(
+    sandbox_server: RunningServer, sandbox_account: Account, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pixforge.admin")
     assert sandbox_server.http is not None
     path = f"/pixforge/admin/sandbox/{sandbox_account.account_id}"
     missing = sandbox_server.http.get(path)
@@ -207,6 +211,9 @@ def test_admin_api_needs_its_token(sandbox_server: RunningServer, sandbox_accoun
     assert wrong.status_code == 401
     as_key = sandbox_server.http.get(path, headers={"API-KEY": sandbox_account.api_key})
     assert as_key.status_code == 401
+    admin(sandbox_server, "GET", f"/sandbox/{sandbox_account.account_id}")
+    logged = [(r.getMessage(), getattr(r, "path", "")) for r in caplog.records]
+    assert logged == [("admin call refused: bad token", path)] * 3 + [("admin call", path)]
 
 
 def test_admin_api_is_off_without_a_token(server: RunningServer) -> None:
