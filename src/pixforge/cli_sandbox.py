@@ -142,7 +142,7 @@ def journal(
     account: AccountId,
     trace_id: Annotated[str | None, typer.Option(help="Only this Ai-trace-id")] = None,
     path: Annotated[str | None, typer.Option(help="Only paths containing this")] = None,
-    err_code: Annotated[int | None, typer.Option(help="Only answers with this ErrCode")] = None,
+    err_code: Annotated[int | None, typer.Option(help="Only answers with this error code")] = None,
     since: Annotated[float | None, typer.Option(help="From this UNIX time")] = None,
     until: Annotated[float | None, typer.Option(help="Before this UNIX time")] = None,
     limit: Annotated[int, typer.Option(help="At most this many")] = 200,
@@ -174,7 +174,7 @@ def journal(
         faults = e.response.get("faults") or []
         extra = f" fault={','.join(faults)}" if faults else ""
         console.print(
-            f"{when} {e.method:6} {escape(e.path)} → {e.status} ErrCode {e.err_code} "
+            f"{when} {e.method:6} {escape(e.path)} → {e.status} err_code {e.err_code} "
             f"{e.duration_ms:.1f} ms trace {e.trace_id}{extra}",
             highlight=False,
             soft_wrap=True,
@@ -253,3 +253,51 @@ def restore(
     with _sandbox(base_url, admin_token, 0) as box:
         box.admin.restore(path.read_bytes())
     console.print(f"state restored from {path}")
+
+
+proxy_app = typer.Typer(
+    no_args_is_help=True,
+    help="Record an upstream PixVerse-compatible API to a cassette, or replay one offline.",
+)
+CassetteFile = Annotated[Path, typer.Option("--cassette", help="The cassette file (JSON)")]
+ProxyPort = Annotated[int, typer.Option(help="Port to listen on")]
+
+
+def _serve_proxy(app: Any, port: int) -> None:
+    import uvicorn
+
+    console.print(f"proxy listening on http://127.0.0.1:{port}", highlight=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+@proxy_app.command("record")
+def proxy_record(
+    upstream: Annotated[
+        str, typer.Option(help="Upstream API origin, e.g. https://app-api.pixverse.ai")
+    ],
+    cassette: CassetteFile,
+    upstream_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="PIXFORGE_UPSTREAM_KEY", help="API key sent upstream (else the client's)"
+        ),
+    ] = None,
+    port: ProxyPort = 8010,
+) -> None:
+    """Forward every request upstream and record answers and result files (saved on Ctrl-C)."""
+    from pixforge.api.proxy import Cassette, Proxy
+
+    recorder = Proxy(Cassette(), upstream=upstream, upstream_key=upstream_key)
+    try:
+        _serve_proxy(recorder, port)
+    finally:
+        recorder.cassette.save(cassette)
+        console.print(f"cassette written to {cassette}")
+
+
+@proxy_app.command("replay")
+def proxy_replay(cassette: CassetteFile, port: ProxyPort = 8010) -> None:
+    """Serve a cassette offline: the recorded answers and files for the same requests."""
+    from pixforge.api.proxy import Cassette, Proxy
+
+    _serve_proxy(Proxy(Cassette.load(cassette)), port)

@@ -5,6 +5,7 @@ timing modes and the virtual clock through the admin API, the journal and its HA
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 
@@ -178,6 +179,12 @@ def test_forced_error_at_upload_from_the_file_name(sapi: Api) -> None:
     refused = sapi.upload_image(noise_png(360, 360), name="cat[pixforge:err-500030].png")
     assert refused["ErrCode"] == 500030
     assert sapi.upload_image(noise_png(360, 360), name="cat.png")["ErrCode"] == 0
+    by_url = sapi.http.post(
+        "/openapi/v2/image/upload",
+        data={"image_url": "http://127.0.0.1/cat[pixforge:err-500041].png"},
+        headers=sapi.headers(),
+    ).json()
+    assert by_url["ErrCode"] == 500041  # before any fetch
 
 
 def test_a_bad_token_names_the_field(sapi: Api) -> None:
@@ -192,7 +199,10 @@ def test_a_bad_token_names_the_field(sapi: Api) -> None:
 # -- scenarios, timing, clock: the admin API
 
 
-def test_admin_api_needs_its_token(sandbox_server: RunningServer, sandbox_account: Account) -> None:
+def test_admin_api_needs_its_token(
+    sandbox_server: RunningServer, sandbox_account: Account, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pixforge.admin")
     assert sandbox_server.http is not None
     path = f"/pixforge/admin/sandbox/{sandbox_account.account_id}"
     missing = sandbox_server.http.get(path)
@@ -201,6 +211,9 @@ def test_admin_api_needs_its_token(sandbox_server: RunningServer, sandbox_accoun
     assert wrong.status_code == 401
     as_key = sandbox_server.http.get(path, headers={"API-KEY": sandbox_account.api_key})
     assert as_key.status_code == 401
+    admin(sandbox_server, "GET", f"/sandbox/{sandbox_account.account_id}")
+    logged = [(r.getMessage(), getattr(r, "path", "")) for r in caplog.records]
+    assert logged == [("admin call refused: bad token", path)] * 3 + [("admin call", path)]
 
 
 def test_admin_api_is_off_without_a_token(server: RunningServer) -> None:

@@ -61,7 +61,7 @@ def test_scripted_scenario_from_the_cli(
     done = pixforge("status", str(queued), "--wait", *key, *where)
     assert done.returncode == 0, done.stderr
     journal = pixforge("journal", *account, *where, **admin)
-    assert journal.stdout.count("ErrCode 500044") == 2, journal.stdout
+    assert journal.stdout.count("err_code 500044") == 2, journal.stdout
     errors = json.loads(
         pixforge("journal", *account, "--err-code", "500044", "--json", *where, **admin).stdout
     )

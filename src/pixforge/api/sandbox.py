@@ -135,24 +135,28 @@ class JournalMiddleware:
         request: dict[str, Any] = {"chunks": [], "size": 0}
         response: dict[str, Any] = {"status": 0, "headers": [], "chunks": [], "size": 0}
 
+        state = scope.setdefault("state", {})
+
+        # Bodies are kept only once the caller is known to be a sandbox account (the key is
+        # checked before any route reads its body): other requests pay no copies.
         async def journal_receive() -> Message:
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and "sandbox_account" in state:
                 self._keep(request, message.get("body", b""))
             return message
 
         async def journal_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                response["headers"] = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                self._keep(response, message.get("body", b""))
+            if "sandbox_account" in state:
+                if message["type"] == "http.response.start":
+                    response["status"] = message["status"]
+                    response["headers"] = list(message.get("headers", []))
+                elif message["type"] == "http.response.body":
+                    self._keep(response, message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, journal_receive, journal_send)
         finally:
-            state = scope.get("state", {})
             account_id = state.get("sandbox_account")
             if account_id is not None:
                 entry = self._entry(scope, at, started, request, response)

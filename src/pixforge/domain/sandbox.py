@@ -256,7 +256,14 @@ def _action(field: str, action: str, stage: Stage) -> Directive:
     )
 
 
+OPTIONS = ("after", "pace", "progress", "at", "times", "retry-after", "for")
+
+
 def _option(field: str, directive: Directive, name: str, value: str) -> Directive:
+    if name not in OPTIONS:
+        raise SandboxTokenError(
+            f"{field}: unknown sandbox option {name!r}; known: {', '.join(OPTIONS)}"
+        )
     outcome_only = name in ("after", "pace", "progress")
     if outcome_only and directive.outcome is None:
         raise SandboxTokenError(f"{field}: sandbox option {name}= applies to outcomes only")
@@ -286,12 +293,8 @@ def _option(field: str, directive: Directive, name: str, value: str) -> Directiv
         return replace(directive, times=_count(field, name, value))
     if name == "retry-after":
         return replace(directive, retry_after_s=_duration(field, name, value))
-    if name == "for":
-        return replace(directive, fault_s=_duration(field, name, value))
-    raise SandboxTokenError(
-        f"{field}: unknown sandbox option {name!r}; known: after, pace, progress, at, times, "
-        "retry-after, for"
-    )
+    # name == "for"
+    return replace(directive, fault_s=_duration(field, name, value))
 
 
 def find(
