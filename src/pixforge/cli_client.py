@@ -97,6 +97,29 @@ Negative = Annotated[str | None, typer.Option("--negative-prompt", help="Negativ
 Template = Annotated[int | None, typer.Option("--template-id", help="Effect template id")]
 Watermark = Annotated[bool, typer.Option("--water-mark", help="Ask for a watermark")]
 Sound = Annotated[str | None, typer.Option("--sound", help="Add sound described by this text")]
+Audio = Annotated[
+    bool,
+    typer.Option(
+        "--audio",
+        help=f"Native audio (generate_audio_switch: {', '.join(values.models_with('audio'))})",
+    ),
+]
+MultiClip = Annotated[
+    bool,
+    typer.Option(
+        "--multi-clip",
+        help="Several shots (generate_multi_clip_switch: "
+        f"{', '.join(values.models_with('multi_clip'))})",
+    ),
+]
+Thinking = Annotated[
+    str | None,
+    typer.Option(
+        "--thinking",
+        help=f"thinking_type: {', '.join(values.THINKING_TYPES)} "
+        f"(enabled: {', '.join(values.models_with('thinking'))})",
+    ),
+]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the video_id and return.")]
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the video")]
 CancelOnInterrupt = Annotated[
@@ -115,6 +138,11 @@ def _options(**values: Any) -> dict[str, Any]:
         values["sound_effect_content"] = sound
     if values.pop("water_mark", False):  # a flag: only sent when set
         values["water_mark"] = True
+    if values.pop("audio", False):
+        values["generate_audio_switch"] = True
+    if values.pop("multi_clip", False):
+        values["generate_multi_clip_switch"] = True
+    values["thinking_type"] = values.pop("thinking", None)
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -296,6 +324,9 @@ def generate_text(
     template_id: Template = None,
     water_mark: Watermark = False,
     sound: Sound = None,
+    audio: Audio = False,
+    multi_clip: MultiClip = False,
+    thinking: Thinking = None,
     out: Out = None,
     no_wait: NoWait = False,
     timeout: Timeout = 600.0,
@@ -319,6 +350,9 @@ def generate_text(
         template_id=template_id,
         water_mark=water_mark,
         sound=sound,
+        audio=audio,
+        multi_clip=multi_clip,
+        thinking=thinking,
     )
     with _client(base_url, api_key, hosted) as client:
         _run(

@@ -3,15 +3,18 @@ naming the field, on a model without it, and honoured (sound, price) on a model 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from pixforge import values
+from pixforge.cli import app
 from tests.support.media import decode_frames
-from tests.support.server import Api
+from tests.support.server import Account, Api, RunningServer
 
 TEXT = "/openapi/v2/video/text/generate"
 START = 100_000
@@ -94,3 +97,15 @@ def test_multi_clip_cuts_between_framings(api: Api, tmp_path: Path) -> None:
     jumps = [difference(cut[i], cut[i + 1]) for i in range(len(cut) - 1)]
     boundaries = sorted(range(len(jumps)), key=jumps.__getitem__)[-2:]
     assert sorted(boundaries) == [39, 79]
+
+
+@pytest.mark.socket
+def test_cli_sends_the_switches(server: RunningServer, account: Account) -> None:
+    auth = ["--base-url", server.base_url, "--api-key", account.api_key, "--json"]
+    base = ["generate", "text", "a boat", "--quality", "360p", "--duration", "5", "--audio"]
+    runner = CliRunner()
+    done = runner.invoke(app, [*base, "--model", "v6", "--multi-clip", "--thinking", "auto", *auth])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output.splitlines()[-1])["has_audio"] is True
+    refused = runner.invoke(app, [*base, "--model", "v5", *auth])
+    assert refused.exit_code != 0 and "generate_audio_switch" in refused.output

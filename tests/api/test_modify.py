@@ -113,3 +113,35 @@ def test_modify_selection_colour_and_reference(
     is_yellow = (region[:, 0] > 180) & (region[:, 1] > 180) & (region[:, 2] < 120)
     assert is_yellow.mean() > 0.6
     assert spent(api) == 2 + 8 + 8  # the selection, then two 2 s edits at 360p
+
+
+@pytest.mark.render
+def test_modify_removal_fills_the_region(api: Api, tmp_path: Path, clip: tuple[int, Path]) -> None:
+    media_id, path = clip
+    selection = api.post(SELECTION, {"video_media_id": media_id, "keyframe_id": 1})["Resp"]
+    masks = {
+        m["mask_id"]: cv2.imdecode(np.frombuffer(api.http.get(m["mask_url"]).content, np.uint8), 0)
+        for m in selection["mask_info"]
+    }
+    # The red disc of the clip is at (192, 162) in the first frame.
+    disc_id, disc = next((k, m) for k, m in masks.items() if m[162, 192] > 127)
+    core = cv2.erode((disc > 127).astype(np.uint8), np.ones((9, 9))).astype(bool)
+    outside = ~cv2.dilate((disc > 127).astype(np.uint8), np.ones((15, 15))).astype(bool)
+    source = decode_frames(path)[0].astype(int)
+
+    def disc_red(pixels: Any) -> int:
+        return int(((pixels[:, 0] > 170) & (pixels[:, 1] < 110) & (pixels[:, 2] < 110)).sum())
+
+    red_before = disc_red(source[core])
+    assert red_before > 2000  # the disc is inside the region
+    body = {
+        "video_media_id": media_id,
+        "prompt": "remove @selection0",
+        "quality": "360p",
+        "mask_ids": [disc_id],
+    }
+    _, frames = finished(api, body, tmp_path)
+    region = frames[0][core].astype(int)
+    # The disc is gone (no red left where it was); the rest of the picture is untouched.
+    assert disc_red(region) < red_before * 0.05
+    assert np.abs(frames[0][outside].astype(int) - source[outside]).mean() < 8

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     AspectRatio: TypeAlias = str
     Style: TypeAlias = str
     MotionMode: TypeAlias = str
+    ThinkingType: TypeAlias = str
     CameraMovement: TypeAlias = str
 else:
     # Enums in the tool schemas, from the one table of allowed values (pixforge.values).
@@ -46,6 +47,7 @@ else:
     AspectRatio = Literal[values.WIDE_ASPECT_RATIOS]
     Style = Literal[values.STYLES]
     MotionMode = Literal[values.MOTION_MODES]
+    ThinkingType = Literal[values.THINKING_TYPES]
     CameraMovement = Literal[values.CAMERA_MOVEMENTS]
 
 Duration = Annotated[
@@ -152,6 +154,18 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
         sound_effect_content: Annotated[
             str | None, Field(description="Add sound described so")
         ] = None,
+        generate_audio_switch: Annotated[
+            bool | None,
+            Field(description=f"Native audio ({', '.join(values.models_with('audio'))})"),
+        ] = None,
+        generate_multi_clip_switch: Annotated[
+            bool | None,
+            Field(description=f"Several shots ({', '.join(values.models_with('multi_clip'))})"),
+        ] = None,
+        thinking_type: Annotated[
+            ThinkingType | None,
+            Field(description=f"enabled only on {', '.join(values.models_with('thinking'))}"),
+        ] = None,
         wait: Wait = True,
         timeout_s: TimeoutS = 600.0,
     ) -> dict[str, Any]:
@@ -166,6 +180,9 @@ def build_server(base_url: str | None = None, api_key: str | None = None) -> MCP
             motion_mode=motion_mode,
             seed=seed,
             sound_effect_content=sound_effect_content,
+            generate_audio_switch=generate_audio_switch,
+            generate_multi_clip_switch=generate_multi_clip_switch,
+            thinking_type=thinking_type,
         )
         async with client() as api:
             return await finish(api, await api.text_to_video(prompt, **options), wait, timeout_s)

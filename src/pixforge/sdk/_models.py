@@ -74,6 +74,10 @@ class _GenerateRequest(_Model):
     water_mark: bool | None = None
     sound_effect_switch: bool | None = None
     sound_effect_content: str | None = None
+    # The capability matrix's switches (pixforge.values.MODEL_RULES says which models).
+    generate_audio_switch: bool | None = None
+    generate_multi_clip_switch: bool | None = None
+    thinking_type: str | None = None
 
     def body(self) -> dict[str, object]:
         return self.model_dump(exclude_none=True, by_alias=True)

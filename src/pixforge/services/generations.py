@@ -219,11 +219,11 @@ class GenerationService:
         model_rules = feature.validate(spec, self.rules)
         self._check_served(spec)
         needs = feature.needs(spec)
+        # The plan comes with the key's lookup; what it includes is checked before any input.
+        api_plan = self.plans.get(caller.plan or "")
+        if api_plan is not None:
+            check_permission(api_plan, spec.model, spec.mode.value)
         with self.db.read() as conn:
-            account = account_repo.get_account(conn, caller.account_id)
-            api_plan = self.plans.get(account.plan or "") if account is not None else None
-            if api_plan is not None:
-                check_permission(api_plan, spec.model, spec.mode.value)
             images = inputs.images(conn, caller.account_id, needs)
             if spec.template_id is not None:
                 self._check_activated(conn, caller, spec.template_id)
