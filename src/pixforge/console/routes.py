@@ -86,10 +86,19 @@ def console_root() -> Response:
 @router.get("/login")
 def login_page(request: Request) -> Response:
     ctx = context(request)
-    if ctx.session.role == "account":
-        return ctx.finish(RedirectResponse(f"{BASE}/", status_code=303))
-    if ctx.session.role == "operator":
-        return ctx.finish(RedirectResponse(f"{BASE}/operator", status_code=303))
+    for role, check, target in (
+        ("account", account_context, f"{BASE}/"),
+        ("operator", operator_context, f"{BASE}/operator"),
+    ):
+        if ctx.session.role != role:
+            continue
+        try:
+            check(request)
+        except SignInNeededError:
+            # The key was disabled or the token changed: start again, anonymous.
+            ctx.session, ctx.fresh = new_session(), True
+            break
+        return ctx.finish(RedirectResponse(target, status_code=303))
     return ctx.render("login.html", operator=bool(ctx.state.settings.admin_token))
 
 
