@@ -432,7 +432,7 @@ def test_csrf_and_session_fixation_attempts_fail(
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{base}/console/login")
     after = page.request.post(f"{base}/console/generate/text", form={**form, "csrf": token})
-    assert after.status in (200, 403) and "card" not in after.text()
+    assert after.status == 403
     for context in (attacker, victim, forged, fresh):
         context.close()
 
