@@ -58,3 +58,20 @@ def test_the_console_can_be_switched_off(tmp_path: Path) -> None:
         assert off.http is not None
         assert off.http.get("/console/login").status_code == 404
         assert "/console" not in off.http.get("/").text
+
+
+def test_a_session_ends_when_its_key_is_disabled(server: RunningServer) -> None:
+    http = server.http
+    assert http is not None
+    account = server.create_account()
+    token = re.search(r'name="csrf" value="([^"]+)"', http.get("/console/login").text)
+    assert token is not None
+    http.post("/console/login", data={"key": account.api_key, "csrf": token[1]})
+    assert http.get("/console/usage").status_code == 200
+    server.state.accounts.set_key_disabled(account.key_id)
+    answer = http.get("/console/usage", follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/console/login")
+    # The sign-in page shows the form again (no redirect loop) with a new anonymous session.
+    login = http.get("/console/login", follow_redirects=False)
+    assert login.status_code == 200 and 'name="key"' in login.text
+    assert http.get("/console/usage", follow_redirects=False).status_code == 303

@@ -86,10 +86,19 @@ def console_root() -> Response:
 @router.get("/login")
 def login_page(request: Request) -> Response:
     ctx = context(request)
-    if ctx.session.role == "account":
-        return ctx.finish(RedirectResponse(f"{BASE}/", status_code=303))
-    if ctx.session.role == "operator":
-        return ctx.finish(RedirectResponse(f"{BASE}/operator", status_code=303))
+    for role, check, target in (
+        ("account", account_context, f"{BASE}/"),
+        ("operator", operator_context, f"{BASE}/operator"),
+    ):
+        if ctx.session.role != role:
+            continue
+        try:
+            check(request)
+        except SignInNeededError:
+            # The key was disabled or the token changed: start again, anonymous.
+            ctx.session, ctx.fresh = new_session(), True
+            break
+        return ctx.finish(RedirectResponse(target, status_code=303))
     return ctx.render("login.html", operator=bool(ctx.state.settings.admin_token))
 
 
@@ -267,6 +276,15 @@ def card(request: Request, video_id: int) -> Response:
         return _error(ctx, error, f"#card-{video_id}")
 
 
+@router.post("/generations/cancel-all")
+async def cancel_all(request: Request) -> Response:
+    """Cancel every generation of the account's still waiting or running (the queue panel)."""
+    ctx = account_context(request)
+    await checked_form(ctx)
+    count = await run_in_threadpool(ctx.state.generations.cancel_all, ctx.caller)
+    return ctx.finish(RedirectResponse(f"{BASE}/gallery?cancelled={count}", status_code=303))
+
+
 @router.post("/generations/{video_id}/{action}")
 async def act(request: Request, video_id: int, action: str) -> Response:
     ctx = account_context(request)
@@ -340,6 +358,9 @@ def gallery(
     )
     page = max(1, page)
     listing = ctx.state.generations.list_generations(ctx.caller, where, page, PAGE_SIZE)
+    waiting = ctx.state.generations.list_generations(
+        ctx.caller, GenerationFilter(statuses=(5,)), 1, 1
+    ).total
     pages = max(1, -(-listing.total // PAGE_SIZE))
     query = {"status": status, "mode": mode, "model": model, "start": start, "end": end}
     return ctx.render(
@@ -349,6 +370,8 @@ def gallery(
         pages=pages,
         query=query,
         query_string="&".join(f"{k}={v}" for k, v in query.items() if v),
+        waiting=waiting,
+        cancelled=request.query_params.get("cancelled"),
         modes=[m.value for m in Mode],
         models=MODELS,
         relative=lambda url: _relative(ctx, url),

@@ -372,6 +372,14 @@ class GenerationService:
             error=row.error or "",
         )
 
+    def cancel_all(self, caller: Caller) -> int:
+        """Cancel every generation of the caller's still in 5 (each refunded); returns how many."""
+        with self.db.read() as conn:
+            rows, _ = repo.list_for_account(
+                conn, caller.account_id, GenerationFilter(statuses=(5,)), offset=0, limit=10_000
+            )
+        return sum(1 for row in rows if self.lifecycle.cancel(row.id))
+
     def spec_of(self, caller: Caller, video_id: int) -> GenerationSpec:
         """The options one of the caller's generations was submitted with (re-run, copy as)."""
         with self.db.read() as conn:
