@@ -5,6 +5,8 @@ the failure cases)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -105,13 +107,19 @@ def check_exactly_once(
     assert drift == 0 and package == 0
     if blobs is not None:
         assert blobs == len(ids), f"{blobs} output blobs for {len(ids)} generations"
-    return {
+    row = {
+        "scenario": "2 API replicas + 2 worker nodes, mixed",
         "generations": len(ids),
         "finished": finished,
         "duplicates": 0 if blobs is None else blobs - len(ids),
         "lost": len(ids) - len(book.statuses),
         "balance_drift": drift,
     }
+    table = os.environ.get("FAULT_TABLE")  # (tests/system/test_faults.py writes the others)
+    if table:
+        with Path(table).open("a") as handle:
+            handle.write(json.dumps(row) + "\n")
+    return row
 
 
 def test_two_apis_two_nodes_thirty_mixed_generations(
