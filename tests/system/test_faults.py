@@ -200,25 +200,32 @@ def test_a_render_longer_than_the_visibility_timeout_runs_once(
     tmp_path: Path, broker: RedisServer, database_url: str
 ) -> None:
     """Redis hands an unacknowledged message to another consumer once it is older than that
-    consumer's visibility timeout, even while it is still rendering: here node-b (visibility
-    3 s) starts while node-a's render runs. The duplicate's claim is refused."""
-    with long_cluster(tmp_path, database_url, broker.url, PIXFORGE_LEASE_S="30") as running:
+    consumer's visibility timeout, even while it is still rendering: node-b (visibility 3 s)
+    starts while node-a's render is under way (held still meanwhile, so it surely is). The
+    duplicate's claim is refused; node-a finishes it once."""
+    with long_cluster(tmp_path, database_url, broker.url, PIXFORGE_LEASE_S="60") as running:
         key = running.create_account(MONTHLY)
         running.start_api()
         api = running.api(key)
-        running.start_worker("node-a", concurrency=1)
-        ids = submit(api, 1, {**LONG, "quality": "1080p", "duration": 5})
+        node_a = running.start_worker("node-a", concurrency=1)
+        ids = submit(api, 1)
         rendering_on(running, "node-a")
-        # node-b's start-up takes a few seconds: it first sweeps for unacknowledged messages
-        # when the render has run longer than its 3 s.
-        running.start_worker(
-            "node-b",
-            concurrency=1,
-            PIXFORGE_CELERY_VISIBILITY_TIMEOUT_S="3",
-            PIXFORGE_RENDER_TIMEOUT_S="2",
-        )
+        os.killpg(node_a.pid, signal.SIGSTOP)
+        try:
+            running.start_worker(
+                "node-b",
+                concurrency=1,
+                PIXFORGE_CELERY_VISIBILITY_TIMEOUT_S="3",
+                PIXFORGE_RENDER_TIMEOUT_S="2",
+            )
+            deadline = time.monotonic() + 60
+            while "delivery dropped: not claimable" not in node_log(running, "node-b"):
+                assert time.monotonic() < deadline, "node-b never got the running render"
+                time.sleep(0.2)
+        finally:
+            os.killpg(node_a.pid, signal.SIGCONT)
         exactly_once(running, api, ids, "render longer than visibility timeout")
-        assert "delivery dropped: not claimable" in node_log(running, "node-b")
+        assert ledger(database_url, ids).attempts == {ids[0]: 1}
 
 
 @pytest.mark.skipif(

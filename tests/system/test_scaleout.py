@@ -5,6 +5,8 @@ the failure cases)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -105,13 +107,19 @@ def check_exactly_once(
     assert drift == 0 and package == 0
     if blobs is not None:
         assert blobs == len(ids), f"{blobs} output blobs for {len(ids)} generations"
-    return {
+    row = {
+        "scenario": "2 API replicas + 2 worker nodes, mixed",
         "generations": len(ids),
         "finished": finished,
         "duplicates": 0 if blobs is None else blobs - len(ids),
         "lost": len(ids) - len(book.statuses),
         "balance_drift": drift,
     }
+    table = os.environ.get("FAULT_TABLE")  # (tests/system/test_faults.py writes the others)
+    if table:
+        with Path(table).open("a") as handle:
+            handle.write(json.dumps(row) + "\n")
+    return row
 
 
 def test_two_apis_two_nodes_thirty_mixed_generations(
@@ -203,3 +211,43 @@ def test_the_rate_limit_is_shared_by_the_api_replicas(
         assert codes == [0, 0, 0, 0, 500069, 500069], codes
         other = running.create_account(MONTHLY)  # another key has its own window
         assert running.api(other, 1).get("/openapi/v2/account/balance")["ErrCode"] == 0
+
+
+def test_each_checkpoint_has_its_queue(
+    tmp_path: Path, broker: RedisServer, database_url: str
+) -> None:
+    """With a diffusers registry, a generation is published to its checkpoint's queue (the
+    entry's "queue", else its folder's name); everything else to pixforge.preview. The API
+    replica loads no model to know that."""
+    registry = tmp_path / "models.json"
+    registry.write_text(
+        json.dumps(
+            [
+                {"name": "v5", "path": "ckpt/Wan2.1-T2V-1.3B", "family": "wan", "modes": ["text"]},
+                {"name": "v4.5", "path": "ckpt/ltx", "family": "ltx", "queue": "ltx-fast"},
+            ]
+        )
+    )
+    env = {"PIXFORGE_ENGINE": "diffusers", "PIXFORGE_DIFFUSERS_MODELS_FILE": str(registry)}
+    with cluster(tmp_path, database_url, broker.url, **env) as running:
+        listed = running.cli("routes")
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.split() == [
+            "pixforge.preview", "the", "preview", "engine", "and", "every", "feature", "mode",
+            "pixforge.ltx-fast", "v4.5/text",
+            "pixforge.wan2-1-t2v-1-3b", "v5/text",
+        ]  # fmt: skip
+        key = running.create_account(MONTHLY)
+        running.start_api()
+        api = running.api(key)
+        wan = api.post(TEXT, {**VALID_TEXT, "model": "v5"})["Resp"]["video_id"]
+        ltx = api.post(TEXT, VALID_TEXT)["Resp"]["video_id"]
+        image = api.image_id(image_bytes(320, 240))
+        base = {k: v for k, v in VALID_TEXT.items() if k != "aspect_ratio"}
+        preview = api.post(IMAGE, {**base, "model": "v5", "img_id": image})["Resp"]["video_id"]
+        routes = dict(
+            pg_query(database_url, "SELECT id, dispatch_route FROM generations")  # type: ignore[arg-type]
+        )
+        assert routes == {wan: "wan2-1-t2v-1-3b", ltx: "ltx-fast", preview: "preview"}
+        queues = ["pixforge.wan2-1-t2v-1-3b", "pixforge.ltx-fast", "pixforge.preview"]
+        assert broker.queue_lengths(queues) == dict.fromkeys(queues, 1)

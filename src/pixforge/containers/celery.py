@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from celery import Celery, signals
 
@@ -19,6 +20,9 @@ from pixforge.containers.common import Core
 from pixforge.lifecycle import Clock
 from pixforge.queue.celery import TASK_NAME, CeleryDispatcher, CeleryOptions, make_celery
 from pixforge.store import generations as generation_repo
+
+if TYPE_CHECKING:
+    from pixforge.worker.runner import Runner
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +75,10 @@ def build_celery_api(settings: Settings, clock: Clock | None = None) -> ApiConta
 class _Child:
     """What one pool child holds: its runner (with a warm engine) and its database."""
 
-    runner: Any
-    recover: Any
-    close: Any
+    runner: Runner
+    # Expires leases of dead processes of this node; returns how many.
+    recover: Callable[[], int]
+    close: Callable[[], None]
     duplicates: int = 0
 
 

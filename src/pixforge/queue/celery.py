@@ -111,6 +111,12 @@ class CeleryDispatcher:
             self.published += 1
 
     def start(self) -> None:
+        # One pass before serving: a broker found empty is refilled with what was waiting
+        # before this start, not with what this process is about to publish itself.
+        try:
+            self.reap()
+        except Exception:
+            log.exception("first reaper pass failed")
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="pixforge-reaper", daemon=True)
         self._thread.start()
