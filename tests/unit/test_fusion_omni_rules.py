@@ -66,7 +66,9 @@ def test_omni_rules_name_the_field() -> None:
     three = tuple(replace(CLIP, name=f"video{i}", index=i) for i in range(3))
     refused(InvalidParameterError, "at most 2", feature=payload(videos=three))
     none = replace(CLIP, source=VideoSource())
-    refused(MissingParameterError, "video_references.0.video_media_id", feature=payload(videos=(none,)))
+    refused(
+        MissingParameterError, "video_references.0.video_media_id", feature=payload(videos=(none,))
+    )
     both = replace(CLIP, source=VideoSource(video_id=1, media_id=2))
     refused(InvalidParameterError, "video_references.0", feature=payload(videos=(both,)))
     refused(InvalidParameterError, "@video1", prompt="@subject1 dances")

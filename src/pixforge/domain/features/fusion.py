@@ -83,8 +83,7 @@ def _check_omni(spec: GenerationSpec, payload: FusionSpec) -> None:
         )
     if not payload.videos:
         raise MissingParameterError(
-            "video_references is required in omni mode (1 to "
-            f"{FUSION_MAX_VIDEOS} reference videos)"
+            f"video_references is required in omni mode (1 to {FUSION_MAX_VIDEOS} reference videos)"
         )
     if spec.model not in FUSION_OMNI_MODELS:
         raise InvalidParameterError(
@@ -214,8 +213,8 @@ def plan(
         first = videos[0]
         ratio = rules.clamp_ratio(Fraction(first.width, first.height), allowed)
     else:
-        width, height = aspect_ratio.split(":")
-        ratio = Fraction(int(width), int(height))
+        across, down = aspect_ratio.split(":")
+        ratio = Fraction(int(across), int(down))
     width, height = rules.frame_size(spec.quality, ratio)
     output = OutputFormat(width, height, FPS, frames_for(longest))
     # The stored spec says how long the video is (the request said 0).
