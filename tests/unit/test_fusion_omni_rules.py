@@ -113,3 +113,21 @@ def test_reference_videos_together_last_at_most_15_s() -> None:
     manifest = JobManifest(videos=(stored(8.0), stored(7.5)))
     with pytest.raises(InvalidParameterError, match="video_references"):
         fusion.plan(spec(), None, manifest, CTX)
+
+
+def test_the_sdk_sends_the_omni_wire_shape() -> None:
+    from pixforge.sdk import FusionRequest as SdkFusion
+    from pixforge.sdk import FusionVideoReference as SdkVideo
+
+    request = SdkFusion(
+        model="v6",
+        prompt="@video1 spins",
+        duration=0,
+        aspect_ratio="auto",
+        image_references=[],
+        video_references=[SdkVideo(ref_name="video1", video_media_id=5)],
+        reference_mode="omni",
+    )
+    body = request.body()
+    assert body["video_references"] == [{"ref_name": "video1", "video_media_id": 5}]
+    assert (body["reference_mode"], body["duration"], body["aspect_ratio"]) == ("omni", 0, "auto")
