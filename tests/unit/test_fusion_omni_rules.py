@@ -17,6 +17,7 @@ from pixforge.domain.spec import (
     FusionVideoReference,
     GenerationSpec,
     ImageInput,
+    LaunchOptions,
     Mode,
     VideoSource,
 )
@@ -61,6 +62,8 @@ def test_a_valid_omni_request_passes() -> None:
 def test_omni_rules_name_the_field() -> None:
     refused(InvalidParameterError, "duration", duration_s=5)
     refused(InvalidParameterError, "model", model="c1")
+    with_template = payload(options=LaunchOptions(template_id=1))
+    refused(InvalidParameterError, "template_id", feature=with_template)
     refused(InvalidParameterError, "reference_mode", feature=payload(reference_mode="mix"))
     refused(MissingParameterError, "video_references", feature=payload(videos=()))
     three = tuple(replace(CLIP, name=f"video{i}", index=i) for i in range(3))

@@ -90,6 +90,8 @@ def _check_omni(spec: GenerationSpec, payload: FusionSpec) -> None:
             f"model: video_references (omni mode) is supported on "
             f"{', '.join(FUSION_OMNI_MODELS)} only, not {spec.model}"
         )
+    if spec.options.template_id is not None:
+        raise InvalidParameterError("template_id cannot be combined with video_references")
     if spec.duration_s != 0:
         raise InvalidParameterError(
             f"duration: must be 0 with video_references (omni mode: the output is as long as "
