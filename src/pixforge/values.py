@@ -15,7 +15,8 @@ QUALITY_SHORT_SIDE_PX = {"360p": 360, "540p": 540, "720p": 720, "1080p": 1080}
 CLASSIC_ASPECT_RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16")
 WIDE_ASPECT_RATIOS = (*CLASSIC_ASPECT_RATIOS, "2:3", "3:2", "21:9")
 
-STYLES = ("anime", "3d_animation", "clay", "comic", "cyberpunk")
+# "realistic": sent by ComfyUI's V6 nodes and listed by PixVerse's MCP (docs/spec-notes.md).
+STYLES = ("anime", "3d_animation", "clay", "comic", "cyberpunk", "realistic")
 MOTION_MODES = ("normal", "fast")
 
 # "default" (PixVerse's MCP enum) and "" mean "no camera movement"; accepted on every model.
@@ -141,6 +142,15 @@ MULTI_TRANSITION_MODELS = ("v3.5", "v4", "v4.5", "v5")
 SWAP_QUALITIES = ("360p", "540p", "720p")
 MIMIC_QUALITIES = SWAP_QUALITIES
 FUSION_REFERENCE_KINDS = ("subject", "background")
+# Fusion "omni" mode (video_references; docs/spec-notes.md): V6 only, at most 2 reference
+# videos of at most 15 s together, up to 10 reference images (7 without a video); the output
+# is as long as the longest reference video and aspect_ratio may be "auto" (the first video's).
+FUSION_OMNI_MODELS = ("v6",)
+FUSION_REFERENCE_MODES = ("omni",)
+FUSION_AUTO_ASPECT_RATIO = "auto"
+FUSION_MAX_VIDEOS = 2
+FUSION_MAX_VIDEO_TOTAL_S = 15
+FUSION_MAX_IMAGES_OMNI = 10
 TTS_MAX_CHARS = 200
 # thinking_type: "enabled" only on models with `thinking`; "disabled" and "auto" everywhere.
 THINKING_TYPES = ("enabled", "disabled", "auto")

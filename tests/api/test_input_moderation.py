@@ -66,6 +66,17 @@ def test_listed_inputs_are_refused(tmp_path: Path, blocked: tuple[bytes, Path]) 
         answer = api.post("/openapi/v2/video/fusion/generate", fusion)
         assert answer["ErrCode"] == 500054, answer
         assert "image_references.0.img_id" in answer["ErrMsg"]
+        omni = {
+            **TEXT,
+            "model": "v6",
+            "duration": 0,
+            "prompt": "@clip spins",
+            "aspect_ratio": "auto",
+            "video_references": [{"ref_name": "clip", "video_media_id": media_id}],
+        }
+        answer = api.post("/openapi/v2/video/fusion/generate", omni)
+        assert answer["ErrCode"] == 500063, answer
+        assert "video_references.0.video_media_id" in answer["ErrMsg"]
         assert spent(api) == 45  # only the accepted generation
 
 

@@ -79,6 +79,8 @@ class JobManifest:
     mask_key: str | None = None
     # Modify: the masks after the first, in @selection order.
     more_mask_keys: tuple[str, ...] = ()
+    # Fusion omni mode: the reference videos, in video_references order.
+    videos: tuple[StoredVideo, ...] = ()
 
     @property
     def first_image_size(self) -> tuple[int, int] | None:
@@ -94,6 +96,7 @@ class JobManifest:
         if self.mask_key:
             keys.append(self.mask_key)
         keys += self.more_mask_keys
+        keys += [video.key for video in self.videos]
         return tuple(keys)
 
 

@@ -248,6 +248,8 @@ class LaunchCheck:
     camera_allowed: bool = True
     # Multi-transition: the keyframes' durations set the length and a prompt is optional.
     segmented: bool = False
+    # Fusion omni mode: the reference videos set the length (duration is 0).
+    length_from_inputs: bool = False
 
 
 def validate(
@@ -333,8 +335,8 @@ def _check_quality_duration(
             f"quality: {spec.quality} is not offered on model {spec.model}; allowed: "
             f"{', '.join(rules.qualities)}"
         )
-    if template is not None or check.segmented:
-        return  # a template dictates the length; multi-transition segments are checked apart
+    if template is not None or check.segmented or check.length_from_inputs:
+        return  # a template or the inputs dictate the length; segments are checked apart
     if spec.duration_s not in rules.durations_s:
         raise InvalidParameterError(
             f"duration: {spec.duration_s} is not allowed for model {spec.model}; "

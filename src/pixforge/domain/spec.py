@@ -125,10 +125,28 @@ class FusionReference:
 
 
 @dataclass(frozen=True, slots=True)
+class FusionVideoReference:
+    """One fusion reference video (omni mode), named @name in the prompt; `index` is its place
+    in video_references (for errors)."""
+
+    source: VideoSource
+    name: str
+    index: int = 0
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FusionSpec:
     references: tuple[FusionReference, ...]
     options: LaunchOptions = field(default_factory=LaunchOptions)
     aspect_ratio: str | None = None
+    # Omni mode: reference videos; the output is as long as the longest one.
+    videos: tuple[FusionVideoReference, ...] = ()
+    reference_mode: str = ""
+
+    @property
+    def omni(self) -> bool:
+        return bool(self.videos) or bool(self.reference_mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +381,8 @@ class RenderJob:
     mask_path: str | None = None
     # Modify: the masks after the first (mask_path), in @selection order.
     more_mask_paths: tuple[str, ...] = ()
+    # Fusion omni mode: the reference videos, in video_references order.
+    reference_videos: tuple[SourceVideo, ...] = ()
 
 
 # -- the codec of the stored spec

@@ -446,7 +446,8 @@ class Client:
         prompt: str,
         **options: Any,
     ) -> int:
-        """Reference-to-video: 1-3 images (up to 7 on newer models) named @ref_name."""
+        """Reference-to-video: 1-3 images (up to 7 on newer models) named @ref_name; on v6
+        `video_references=[...]`, `reference_mode="omni"`, `duration=0` (omni mode)."""
         request = _request(
             FusionRequest, image_references=list(references), prompt=prompt, **options
         )

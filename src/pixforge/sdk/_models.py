@@ -164,10 +164,22 @@ class ImageReference(_Model):
     ref_name: str
 
 
+class FusionVideoReference(_Model):
+    """An omni-mode fusion reference video (v6): an uploaded video or a finished generation,
+    named @ref_name in the prompt."""
+
+    ref_name: str
+    video_media_id: int | None = None
+    source_video_id: int | None = None
+
+
 class FusionRequest(_GenerateRequest):
     model: str = "v4.5"
     image_references: list[ImageReference]
     aspect_ratio: str = "16:9"
+    # Omni mode (v6): reference videos set the length; send duration 0 and reference_mode "omni".
+    video_references: list[FusionVideoReference] | None = None
+    reference_mode: str | None = None
 
 
 class Keyframe(_Model):

@@ -70,6 +70,7 @@ class _Media:
     audio: StoredAudio | None
     mask_key: str | None
     more_mask_keys: tuple[str, ...] = ()
+    videos: tuple[StoredVideo, ...] = ()
 
 
 def images(conn: Connection, account_id: int, needs: Needs) -> tuple[StoredImage, ...]:
@@ -111,21 +112,37 @@ def media(conn: Connection, blobs: BlobStore, account_id: int, needs: Needs) -> 
         keys.append(_mask(conn, account_id, needs.video, need.mask_id, need.keyframe, field))
     if keys:
         mask_key = keys[0]
-    return _Media(video, audio, mask_key, tuple(keys[1:]))
+    references = []
+    for prefix, source in needs.reference_videos:
+        reference = _source_video(conn, blobs, account_id, source, prefix)
+        assert needs.reference_video_limits is not None
+        check_source(prefix + _source_field(source), reference, needs.reference_video_limits)
+        references.append(reference)
+    return _Media(video, audio, mask_key, tuple(keys[1:]), tuple(references))
 
 
 def manifest_of(stored_images: tuple[StoredImage, ...], found: _Media) -> JobManifest:
     return JobManifest(
-        stored_images, found.video, found.audio, found.mask_key, found.more_mask_keys
+        stored_images,
+        found.video,
+        found.audio,
+        found.mask_key,
+        found.more_mask_keys,
+        found.videos,
     )
 
 
+def _source_field(source: VideoSource) -> str:
+    return "source_video_id" if source.video_id is not None else "video_media_id"
+
+
 def _source_video(
-    conn: Connection, blobs: BlobStore, account_id: int, source: VideoSource
+    conn: Connection, blobs: BlobStore, account_id: int, source: VideoSource, prefix: str = ""
 ) -> StoredVideo:
+    """The video a request names; `prefix` is where its id sits in the body (for errors)."""
     prompt = ""
     if source.video_id is not None:
-        field = "source_video_id"
+        field = prefix + "source_video_id"
         row = generation_repo.get_generation(conn, source.video_id)
         if (
             row is None
@@ -135,20 +152,20 @@ def _source_video(
             or row.mode == Mode.IMAGE_TEMPLATE.value
         ):
             raise InvalidParameterError(
-                f"source_video_id: couldn't find a matching source_video_id {source.video_id} "
+                f"{field}: couldn't find a matching source_video_id {source.video_id} "
                 "(it must be a finished video of this account)"
             )
         token, prompt = row.output_token, row.prompt
     else:
         assert source.media_id is not None
-        field = "video_media_id"
+        field = prefix + "video_media_id"
         upload = upload_repo.get_upload(conn, source.media_id)
         if upload is None or upload.account_id != account_id:
             raise InvalidParameterError(
-                f"video_media_id: couldn't find a matching video_media_id {source.media_id}"
+                f"{field}: couldn't find a matching video_media_id {source.media_id}"
             )
         if upload.kind != "video":
-            raise InvalidParameterError(f"video_media_id: media {source.media_id} is not a video")
+            raise InvalidParameterError(f"{field}: media {source.media_id} is not a video")
         token = upload.file_token
     file = upload_repo.get_file(conn, token)
     if file is None:
@@ -268,6 +285,11 @@ def check_moderation(
         field = "source_video_id" if needs.video.video_id is not None else "video_media_id"
         if policy.blocked_file(_digest(blobs, manifest.video.key)):
             raise InputModerationError(f"{field}: the video did not pass content moderation")
+    for (prefix, source), video in zip(needs.reference_videos, manifest.videos, strict=False):
+        if policy.blocked_file(_digest(blobs, video.key)):
+            raise InputModerationError(
+                f"{prefix}{_source_field(source)}: the video did not pass content moderation"
+            )
 
 
 def _digest(blobs: BlobStore, key: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pixforge.domain.features import FEATURES
 from pixforge.domain.ids import new_token
-from pixforge.domain.manifest import JobManifest, MediaFacts, facts_to_json
+from pixforge.domain.manifest import JobManifest, MediaFacts, StoredVideo, facts_to_json
 from pixforge.domain.moderation import ModerationPolicy
 from pixforge.domain.spec import ImageRef, Mode, RenderJob, SourceVideo, output_file
 from pixforge.domain.status import VideoStatus
@@ -242,6 +242,7 @@ class Runner:
             audio_path=local(manifest.audio.key) if manifest.audio else None,
             mask_path=local(manifest.mask_key) if manifest.mask_key else None,
             more_mask_paths=tuple(local(key) for key in manifest.more_mask_keys),
+            reference_videos=tuple(_as_source(v, local) for v in manifest.videos),
         )
 
     def _store(self, claimed: Claimed, scratch: Path, result: RenderResult) -> StoredOutput:
@@ -294,6 +295,10 @@ def _source_video(manifest: JobManifest, local: Callable[[str], str]) -> SourceV
     video = manifest.video
     if video is None:
         return None
+    return _as_source(video, local)
+
+
+def _as_source(video: StoredVideo, local: Callable[[str], str]) -> SourceVideo:
     return SourceVideo(
         path=local(video.key),
         width=video.width,

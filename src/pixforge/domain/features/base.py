@@ -70,6 +70,9 @@ class Needs:
     masks: tuple[MaskNeed, ...] = ()
     # Mimic: a clear subject in the image (701002) and in the video's first frame (701003).
     subjects: bool = False
+    # Fusion omni mode: (wire field prefix such as "video_references.0.", source) per video.
+    reference_videos: tuple[tuple[str, VideoSource], ...] = ()
+    reference_video_limits: SourceLimits | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from pixforge.domain.spec import (
     FeatureSpec,
     FusionReference,
     FusionSpec,
+    FusionVideoReference,
     GenerationSpec,
     ImageInput,
     LaunchOptions,
@@ -177,14 +178,29 @@ class ImageReference(WireRequest):
     ref_name: str
 
 
+class VideoReference(WireRequest):
+    """A fusion reference video (omni mode): an uploaded video (video_media_id) or a finished
+    generation (source_video_id), named @ref_name in the prompt."""
+
+    ref_name: str
+    video_media_id: WireId | None = None
+    source_video_id: WireId | None = None
+    type: str | None = None
+
+
 class FusionRequest(_GenerateRequest):
     image_references: list[ImageReference] | None = None
+    video_references: list[VideoReference] | None = None
+    reference_mode: str | None = None
     aspect_ratio: str | None = None
 
     def to_spec(self) -> GenerationSpec:
         refs = self.image_references or []
-        if not refs:
-            raise MissingParameterError("image_references is required (1 or more references)")
+        clips = self.video_references or []
+        if not refs and not clips:
+            raise MissingParameterError(
+                "image_references is required (1 or more references; or video_references)"
+            )
         references = tuple(
             FusionReference(
                 ImageInput(ref.img_id, f"image_references.{i}.img_id"),
@@ -193,7 +209,23 @@ class FusionRequest(_GenerateRequest):
             )
             for i, ref in enumerate(refs)
         )
-        payload = FusionSpec(references, self._options(), aspect(self.aspect_ratio))
+        videos = tuple(
+            FusionVideoReference(
+                # Clients send 0 for "not given".
+                VideoSource(clip.source_video_id or None, clip.video_media_id or None),
+                clip.ref_name.strip(),
+                i,
+                (clip.type or "").strip().lower(),
+            )
+            for i, clip in enumerate(clips)
+        )
+        payload = FusionSpec(
+            references,
+            self._options(),
+            aspect(self.aspect_ratio),
+            videos,
+            (self.reference_mode or "").strip().lower(),
+        )
         return self._spec(Mode.FUSION, payload)
 
 
