@@ -218,6 +218,15 @@ def video_of(manifest: JobManifest) -> StoredVideo:
     return manifest.video
 
 
+def plan_at_source_shape(
+    spec: GenerationSpec, _rules: ModelRules | None, manifest: JobManifest, _ctx: RuleContext
+) -> Planned:
+    """The source's shape (clamped to the wide ratios) at the requested quality, its length:
+    the plan of features that edit a source video in place (swap, modify)."""
+    video = video_of(manifest)
+    return Planned(spec, wide_format(spec.quality, (video.width, video.height), video.duration_s))
+
+
 def image_size_of(manifest: JobManifest) -> tuple[int, int]:
     size = manifest.first_image_size
     assert size is not None, "an image feature was planned without an image"

@@ -16,18 +16,16 @@ from pixforge.domain.features.base import (
     Feature,
     MaskNeed,
     Needs,
-    Planned,
     RuleContext,
     SourceLimits,
     check_common,
     check_one_source,
     payload_of,
+    plan_at_source_shape,
     video_of,
-    wide_format,
 )
 from pixforge.domain.manifest import JobManifest
 from pixforge.domain.pricing import PriceTable
-from pixforge.domain.rules import ModelRules
 from pixforge.domain.spec import GenerationSpec, Mode, ModifySpec, OutputFormat
 from pixforge.values import (
     MODIFY_MAX_IMAGES,
@@ -101,14 +99,6 @@ def needs(spec: GenerationSpec) -> Needs:
     )
 
 
-def plan(
-    spec: GenerationSpec, _rules: ModelRules | None, manifest: JobManifest, _ctx: RuleContext
-) -> Planned:
-    """The source's shape (clamped to the wide ratios) at the requested quality, its length."""
-    video = video_of(manifest)
-    return Planned(spec, wide_format(spec.quality, (video.width, video.height), video.duration_s))
-
-
 def price(spec: GenerationSpec, _o: OutputFormat, manifest: JobManifest, table: PriceTable) -> int:
     return pricing.modify_credits(spec.quality, video_of(manifest).duration_s, table)
 
@@ -117,4 +107,4 @@ def texts(spec: GenerationSpec) -> tuple[str, ...]:
     return (spec.prompt,)
 
 
-FEATURE = Feature(Mode.MODIFY, validate, needs, plan, price, texts)
+FEATURE = Feature(Mode.MODIFY, validate, needs, plan_at_source_shape, price, texts)
