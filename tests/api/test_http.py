@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -113,7 +114,8 @@ def test_logs_carry_the_trace_id(api: Api, caplog: pytest.LogCaptureFixture) -> 
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             lines = [formatter.format(r) for r in caplog.records if r.name == "pixforge.access"]
-            if any(trace_id in line and '"status": 200' in line for line in lines):
+            entries = [json.loads(line) for line in lines]
+            if any(e["trace_id"] == trace_id and e["status"] == 200 for e in entries):
                 return
             time.sleep(0.05)
     pytest.fail(f"no access log line with trace id {trace_id}")
