@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pixforge import __version__
 from pixforge.api import admin, extensions, files, pages
@@ -23,16 +23,31 @@ from pixforge.containers.api import ApiContainer
 
 
 class PixforgeAPI(FastAPI):
-    """FastAPI with pixforge's OpenAPI document (api/openapi.py says what it adds)."""
+    """FastAPI with pixforge's OpenAPI document (api/openapi.py says what it adds), behind
+    pixforge's own request layers.
+
+    The layers wrap FastAPI instead of sitting in its middleware stack: the status poll every
+    client sends every few seconds is answered by HotRoutes without passing FastAPI's own
+    layers (server-error page, telemetry, body limit, exception handlers, router), which cost
+    more than the answer. An unhandled error still answers in the envelope (the Exception
+    handler, envelope.py) and is logged by RequestMiddleware."""
 
     def __init__(self, *, trace_id_required: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.trace_id_required = trace_id_required
+        # HTTP requests go through these layers, whose innermost is FastAPI (create_app).
+        self.http_layers: ASGIApp = self.fastapi
+
+    async def fastapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             # The server's own send, so a sandbox fault can reset the connection under it.
             scope[RAW_SEND] = send
+            scope["app"] = self
+            await self.http_layers(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     def openapi(self) -> dict[str, Any]:
@@ -75,19 +90,21 @@ def create_app(settings: Settings, state: ApiContainer | None = None) -> FastAPI
     )
     app.state.pixforge = app_state
     install_exception_handlers(app)
-    # Innermost first. The status poll, the hottest path, is answered just inside the sandbox
-    # layers, before FastAPI's stack (see video.py and HotRoutes); sandbox faults change the
-    # answer; the journal keeps what the client got; the request layer is the outermost.
-    app.add_middleware(HotRoutes, routes=served_video_routes())
-    # Innermost first: faults change the answer, the journal keeps what the client got.
-    app.add_middleware(SandboxFaultMiddleware)
-    app.add_middleware(
-        JournalMiddleware,
-        sandbox=app_state.sandbox,
-        body_bytes=settings.sandbox_journal_body_bytes,
-    )
-    app.add_middleware(
-        RequestMiddleware, metrics=app_state.metrics, max_body_bytes=settings.max_request_bytes
+    # Outermost first: the request layer (trace id, metrics, access log, last resort); the
+    # status poll, the hottest path, answered ahead of the rest for ordinary accounts (see
+    # video.py and HotRoutes); the journal keeps what a sandbox client got; sandbox faults
+    # change the answer; FastAPI.
+    app.http_layers = RequestMiddleware(
+        HotRoutes(
+            JournalMiddleware(
+                SandboxFaultMiddleware(app.fastapi),
+                sandbox=app_state.sandbox,
+                body_bytes=settings.sandbox_journal_body_bytes,
+            ),
+            routes=served_video_routes(app_state),
+        ),
+        metrics=app_state.metrics,
+        max_body_bytes=settings.max_request_bytes,
     )
     app.include_router(v2_router)
     app.include_router(admin.router)

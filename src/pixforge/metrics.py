@@ -111,6 +111,12 @@ class Metrics:
             ["model"],
             registry=self.registry,
         )
+        self.poll_read_size = Histogram(
+            "pixforge_poll_read_polls",
+            "Status polls answered by one database read (polls that arrive together share one)",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=self.registry,
+        )
         self.queue_wait_s = Histogram(
             "pixforge_queue_wait_seconds",
             "Time from submission to claim",

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from tests.api.test_poll_reads import check_polls_read_together
 from tests.cases.generate import VALID_TEXT
 from tests.support.media import image_bytes, make_scene_video
 from tests.support.server import RunningServer, free_port, make_settings, running_server
@@ -42,6 +43,10 @@ def pg_server(tmp_path: Path, pg_url: str) -> Iterator[RunningServer]:
     with running_server(settings) as server:
         assert server.state.db.engine.dialect.name == "postgresql"
         yield server
+
+
+def test_polls_read_together_each_get_their_own_answer(pg_server: RunningServer) -> None:
+    check_polls_read_together(pg_server, pg_server.create_account(sandbox=True))
 
 
 def test_every_mode_end_to_end(pg_server: RunningServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -60,6 +61,10 @@ async def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
+# A UUID as str(uuid.UUID(...)) writes it: lowercase, hyphenated.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 async def get_trace_id(
     request: Request,
     state: StateDep,
@@ -83,6 +88,8 @@ async def get_trace_id(
         request.state.trace_id = generated
         trace_id_var.set(generated)
         return generated
+    if _CANONICAL_UUID.fullmatch(raw):
+        return raw  # already in the form str(uuid.UUID(...)) gives (most clients send it so)
     try:
         return str(uuid.UUID(raw))
     except ValueError as error:

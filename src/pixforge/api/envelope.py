@@ -16,6 +16,7 @@ from starlette.routing import Match
 
 from pixforge.domain.errors import (
     BindingError,
+    InternalError,
     InvalidParameterError,
     MissingParameterError,
     PixforgeError,
@@ -150,6 +151,14 @@ def install_exception_handlers(app: FastAPI) -> None:
         request.state.err_code = wrapped.err_code
         return error_response(wrapped, headers)
 
+    async def on_unhandled_error(request: Request, error: Exception) -> JSONResponse:
+        # The last resort inside FastAPI (its server-error layer re-raises the error after this
+        # answer; RequestMiddleware, outside FastAPI, logs it).
+        wrapped = InternalError("internal error; it has been logged")
+        request.state.err_code = wrapped.err_code
+        return error_response(wrapped)
+
     app.add_exception_handler(PixforgeError, on_pixforge_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unhandled_error)

@@ -30,7 +30,7 @@ KEEPALIVE_S = 15.0
 
 def item(view: GenerationView) -> dict[str, Any]:
     """A generation as listings and events show it: the result fields plus pixforge's own."""
-    return VideoResultResponse.from_view(view).model_dump() | {
+    return VideoResultResponse.answer(view) | {
         "mode": view.mode,
         "model": view.model,
         "quality": view.quality,

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,8 +42,7 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        sent_trace_id = headers.get("ai-trace-id", "").strip()
+        sent_trace_id, declared = _trace_id_and_length(scope["headers"])
         token = trace_id_var.set(sent_trace_id[:MAX_ECHOED_TRACE_ID])
         started = time.perf_counter()
         state: dict[str, Any] = {"status": 500, "started": False}
@@ -65,7 +65,6 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            declared = headers.get("content-length", "")
             if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
                 await self._reply(scope, send_wrapper, self._too_large(int(declared)))
             else:
@@ -139,12 +138,26 @@ class RequestMiddleware:
         )
 
 
+def _trace_id_and_length(headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+    """The Ai-trace-id (stripped) and Content-Length headers as sent (the last of each)."""
+    trace_id = length = ""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"ai-trace-id":
+            trace_id = value.decode("latin-1")
+        elif lowered == b"content-length":
+            length = value.decode("latin-1")
+    return trace_id.strip(), length
+
+
 class HotRoutes:
     """Answers a few hot GET routes (the status poll every client sends every few seconds)
-    before FastAPI's middleware stack, exception handlers and router, which cost several times
-    the route itself. A hot route's endpoint is a plain Starlette endpoint; a PixforgeError it
-    raises is answered as FastAPI's handler would answer it. Every other request, and any
-    other method on these paths, goes on to the app unchanged."""
+    before the sandbox layers and FastAPI's stack (middleware, exception handlers, router),
+    which cost several times the route itself. A hot route's endpoint is a plain Starlette
+    endpoint; a PixforgeError it raises is answered as FastAPI's handler would answer it. An
+    endpoint that returns None hands the request on (a sandbox account's request, which the
+    journal and the sandbox controls must see). Every other request, and any other method on
+    these paths, goes on to the app unchanged."""
 
     def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
         self.app = app
@@ -162,14 +175,20 @@ class HotRoutes:
                 if match is Match.FULL:
                     scope.update(child)
                     scope["route"] = route  # names the route in metrics
-                    await self._answer(route, scope, receive, send)
-                    return
+                    if await self._answer(route, scope, receive, send):
+                        return
+                    break
         await self.app(scope, receive, send)
 
-    async def _answer(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _answer(self, route: Route, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer with the route's endpoint; False when it hands the request on."""
+        response: Response | None
         try:
             response = await route.endpoint(Request(scope, receive))
         except PixforgeError as error:
-            scope["state"]["err_code"] = error.err_code
             response = error_response(error)
+            scope["state"]["err_code"] = error.err_code
+        if response is None:
+            return False
         await response(scope, receive, send)
+        return True

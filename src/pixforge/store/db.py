@@ -61,12 +61,10 @@ class Database:
             with conn.begin():
                 yield conn
 
-    @contextmanager
-    def raw(self) -> Iterator[Any]:
-        """A DB-API connection for a hot-path read (store/hot.py): one per thread, kept, in
+    def kept_connection(self) -> Any:
+        """This thread's DB-API connection for hot-path reads (store/hot.py): kept, in
         autocommit (it holds no transaction between reads) — a pool check-out, its liveness
-        ping and the check-in cost more than the read. A connection that fails is dropped, so
-        the next read opens a fresh one (after a database restart, say)."""
+        ping and the check-in cost more than the read. Returns the driver's own connection."""
         kept = getattr(self._local, "connection", None)
         if kept is None:
             kept = self.engine.raw_connection()
@@ -77,15 +75,19 @@ class Database:
             self._local.connection = kept
             with self._kept_lock:
                 self._kept.append(kept)
-        try:
-            yield kept
-        except BaseException:
-            self._local.connection = None
-            with self._kept_lock:
-                if kept in self._kept:
-                    self._kept.remove(kept)
-            kept.invalidate()
-            raise
+        return kept.driver_connection
+
+    def drop_kept_connection(self) -> None:
+        """Forget this thread's kept connection after it failed: the next read opens a fresh
+        one (after a database restart, say)."""
+        kept = getattr(self._local, "connection", None)
+        if kept is None:
+            return
+        self._local.connection = None
+        with self._kept_lock:
+            if kept in self._kept:
+                self._kept.remove(kept)
+        kept.invalidate()
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

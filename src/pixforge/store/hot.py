@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from pixforge.domain.errors import InternalError
 from pixforge.store.db import Database
@@ -21,6 +22,10 @@ from pixforge.store.generations import GenerationRow
 from pixforge.store.tables import accounts, api_keys, generations
 
 _GENERATION_COLUMNS = [column.name for column in generations.c]
+# A row is built positionally (a dict of 33 names per poll costs more than the read); the
+# table's columns and GenerationRow's fields are declared in the same order.
+assert tuple(_GENERATION_COLUMNS) == GenerationRow.__match_args__, "tables.py / GenerationRow"
+_HAS_AUDIO = _GENERATION_COLUMNS.index("has_audio")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,7 @@ class HotReads:
             )
             .where(key.c.key_hash == bindparam("key_hash")),
         )
+        self._batch = _BatchPoll(db)
 
     def key_grant(self, key_hash: str) -> KeyGrant | None:
         row = self._key.one(key_hash=key_hash)
@@ -108,23 +114,87 @@ class HotReads:
         row = self._generation.one(generation_id=generation_id)
         return None if row is None else _generation_row(row)
 
-    def poll(
-        self, key_hash: str, generation_id: int
-    ) -> tuple[KeyGrant | None, GenerationRow | None]:
+    def poll(self, key_hash: str, generation_id: int) -> PollRead:
         """The key's grant and the generation (when it is that key's account's), one read."""
         row = self._poll.one(key_hash=key_hash, generation_id=generation_id)
-        if row is None:
-            return None, None
-        grant = KeyGrant(
-            int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]), row[6]
-        )
-        return grant, None if row[7] is None else _generation_row(row[7:])
+        return (None, None) if row is None else _poll_read(row)
+
+    def poll_many(self, asked: list[tuple[str, int]]) -> list[PollRead]:
+        """poll() for several (key hash, generation id) pairs in one statement, in their order:
+        the status polls that reach the server together share one round trip."""
+        if len(asked) == 1:
+            return [self.poll(*asked[0])]
+        found: list[PollRead] = [(None, None)] * len(asked)
+        for row in self._batch.rows(asked):
+            found[int(row[0]) - 1] = _poll_read(row[1:])
+        return found
 
 
 def _generation_row(row: Sequence[Any]) -> GenerationRow:
-    values = dict(zip(_GENERATION_COLUMNS, row, strict=True))
-    values["has_audio"] = bool(values["has_audio"])
-    return GenerationRow(**values)
+    values = list(row)
+    values[_HAS_AUDIO] = bool(values[_HAS_AUDIO])  # an integer on SQLite
+    return GenerationRow(*values)
+
+
+# A poll's key grant and generation row (None: unknown key; or no such generation of the key's
+# account).
+PollRead = tuple[KeyGrant | None, GenerationRow | None]
+
+
+def _poll_read(row: Sequence[Any]) -> PollRead:
+    """Decode a row of the poll statement: the grant's seven columns, then the generation's."""
+    grant = KeyGrant(
+        int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]), row[6]
+    )
+    return grant, None if row[7] is None else _generation_row(row[7:])
+
+
+def _driver_errors(db: Database) -> tuple[type[Exception], ...]:
+    """What a failed read raises: the driver's errors, and SQLAlchemy's when connecting."""
+    return (db.engine.dialect.loaded_dbapi.Error, DBAPIError)
+
+
+class _BatchPoll:
+    """The poll statement for many (key hash, generation id) pairs, each row led by its pair's
+    position (from 1). PostgreSQL takes the pairs as two arrays (one statement text whatever
+    their number, so the server keeps it prepared); SQLite as a VALUES list."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        quote = db.engine.dialect.identifier_preparer.quote
+        columns = [f"k.{quote(name)}" for name in ("id", "account_id", "disabled", "expires_at")]
+        columns += [f"a.{quote(name)}" for name in ("disabled", "sandbox", "plan")]
+        columns += [f"g.{quote(column.name)}" for column in generations.c]
+        self._select = f"SELECT v.ord, {', '.join(columns)} FROM "  # noqa: S608 - names, not input
+        self._joins = (
+            f" JOIN {quote(api_keys.name)} AS k ON k.key_hash = v.key_hash"
+            f" JOIN {quote(accounts.name)} AS a ON a.id = k.account_id"
+            f" LEFT OUTER JOIN {quote(generations.name)} AS g"
+            " ON g.id = v.generation_id AND g.account_id = k.account_id"
+        )
+        self.driver_errors = _driver_errors(db)
+
+    def rows(self, asked: Sequence[tuple[str, int]]) -> list[Sequence[Any]]:
+        parameters: Sequence[Any]
+        if self.db.is_sqlite:
+            values = ", ".join(["(?, ?, ?)"] * len(asked))
+            sql = f"WITH v(ord, key_hash, generation_id) AS (VALUES {values}) {self._select}v"
+            parameters = [value for n, (h, g) in enumerate(asked, 1) for value in (n, h, g)]
+        else:
+            sql = (
+                f"{self._select}unnest(%s::varchar[], %s::bigint[]) WITH ORDINALITY"
+                " AS v(key_hash, generation_id, ord)"
+            )
+            parameters = ([h for h, _ in asked], [g for _, g in asked])
+        try:
+            connection = self.db.kept_connection()
+            cursor = connection.execute(sql + self._joins, parameters)
+            rows: list[Sequence[Any]] = cursor.fetchall()
+            cursor.close()
+        except self.driver_errors as error:
+            self.db.drop_kept_connection()
+            raise InternalError(f"database unavailable: {error}") from error
+        return rows
 
 
 class _Prepared:
@@ -132,25 +202,28 @@ class _Prepared:
 
     def __init__(self, db: Database, statement: Select[Any]) -> None:
         self.db = db
-        self.compiled = statement.compile(dialect=db.engine.dialect)
-        self.sql = str(self.compiled)
+        compiled = statement.compile(dialect=db.engine.dialect)
+        self.sql = str(compiled)
+        # The values go to the driver as given: none of these parameters has a bind processor
+        # (integers and strings), so SQLAlchemy's per-call parameter building is skipped.
+        if compiled._bind_processors:  # checked once, here
+            raise TypeError(f"hot statement needs bind processors: {self.sql}")
+        self.positional_names: tuple[str, ...] | None = (
+            tuple(compiled.positiontup or ()) if compiled.positional else None
+        )
+        self.driver_errors = _driver_errors(db)
 
     def one(self, **values: object) -> Sequence[Any] | None:
-        parameters = self.compiled.construct_params(values)
+        names = self.positional_names
         bound: Sequence[Any] | Mapping[str, Any] = (
-            tuple(parameters[name] for name in self.compiled.positiontup or ())
-            if self.compiled.positional
-            else parameters
+            values if names is None else tuple(values[name] for name in names)
         )
-        driver_error: type[Exception] = self.db.engine.dialect.loaded_dbapi.Error
         try:
-            with self.db.raw() as connection:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(self.sql, bound)
-                    row: Sequence[Any] | None = cursor.fetchone()
-                finally:
-                    cursor.close()
-                return row
-        except driver_error as error:
+            connection = self.db.kept_connection()
+            cursor = connection.execute(self.sql, bound)
+            row: Sequence[Any] | None = cursor.fetchone()
+            cursor.close()
+        except self.driver_errors as error:
+            self.db.drop_kept_connection()
             raise InternalError(f"database unavailable: {error}") from error
+        return row

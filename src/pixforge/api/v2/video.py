@@ -9,12 +9,14 @@ from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from pixforge.api.deps import CallerDep, StateDep, TraceIdDep, get_state, get_trace_id
+from pixforge.api.coalesce import PollCoalescer
+from pixforge.api.deps import CallerDep, StateDep, TraceIdDep, get_trace_id
 from pixforge.api.envelope import JSONResponse, success
 from pixforge.api.openapi import envelope_responses
 from pixforge.api.v2.schemas.common import path_id
 from pixforge.api.v2.schemas.features import VideoCreditsResponse
 from pixforge.api.v2.schemas.video import VideoResultResponse
+from pixforge.containers.api import ApiContainer
 from pixforge.domain.errors import BindingError
 from pixforge.services.accounts import key_hash
 
@@ -40,41 +42,48 @@ async def result(
         view = await run_in_threadpool(state.generations.result, caller, video)
     else:
         view = state.generations.result(caller, video)
-    return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
+    return JSONResponse(success(VideoResultResponse.answer(view)))
 
 
-async def _served_result(request: Request) -> Response:
+class _ServedResult:
     """What answers GET /openapi/v2/video/result/{id}: the documented route above, served by a
     plain Starlette route ahead of FastAPI's stack (api/middleware.py, HotRoutes). Every client
     polls this path every few seconds; FastAPI's middleware, dependency solving and nested-router
-    matching cost several times the read, and the key and the row come from one round trip.
-    The checks and answers are the documented route's, in its order: key (10001-10005), rate
-    limit, trace id, video id."""
-    state = await get_state(request)
-    raw_id = request.path_params["video_id"]
-    try:
-        generation_id, bad_id = path_id("video_id", raw_id), None
-    except BindingError as error:
-        generation_id, bad_id = 0, error
-    grant, row = state.generations.hot.poll(key_hash(request.headers.get("api-key")), generation_id)
-    caller = state.accounts.caller_from(grant)
-    if caller.sandbox:
-        request.state.sandbox_account = caller.account_id
-    state.rate_limiter.check(caller.api_key_id, *state.accounts.rate_of(caller))
-    await get_trace_id(request, state, caller, request.headers.get("ai-trace-id", ""))
-    if bad_id is not None:
-        raise bad_id
-    if caller.sandbox:
-        # Sandbox polls move scripted generations on (writes, maybe a render): off the loop.
-        view = await run_in_threadpool(state.generations.result, caller, generation_id)
-        return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
-    view = state.generations.result_of(caller, generation_id, row)
-    return JSONResponse(success(VideoResultResponse.from_view(view).model_dump()))
+    matching cost several times the read, and the key and the row come from one read, shared by
+    the polls that arrive together (api/coalesce.py). The checks and answers are the documented
+    route's, in its order: key (10001-10005), rate limit, trace id, video id. A sandbox account's
+    poll is handed on (None) to that route, behind the sandbox journal and controls."""
+
+    def __init__(self, state: ApiContainer) -> None:
+        self.state = state
+        self.polls = PollCoalescer(
+            state.generations.hot.poll_many,
+            in_thread=not state.db.is_sqlite,
+            on_read=state.metrics.poll_read_size.observe,
+        )
+
+    async def __call__(self, request: Request) -> Response | None:
+        state = self.state
+        raw_id = request.path_params["video_id"]
+        try:
+            generation_id, bad_id = path_id("video_id", raw_id), None
+        except BindingError as error:
+            generation_id, bad_id = 0, error
+        grant, row = await self.polls.poll(key_hash(request.headers.get("api-key")), generation_id)
+        caller = state.accounts.caller_from(grant)
+        if caller.sandbox:
+            return None
+        state.rate_limiter.check(caller.api_key_id, *state.accounts.rate_of(caller))
+        await get_trace_id(request, state, caller, request.headers.get("ai-trace-id", ""))
+        if bad_id is not None:
+            raise bad_id
+        view = state.generations.result_of(caller, generation_id, row)
+        return JSONResponse(success(VideoResultResponse.answer(view)))
 
 
-def served_routes() -> list[Route]:
+def served_routes(state: ApiContainer) -> list[Route]:
     """The hot routes to put ahead of the FastAPI routes (which still document them)."""
-    route = Route("/openapi/v2/video/result/{video_id}", _served_result, methods=["GET"])
+    route = Route("/openapi/v2/video/result/{video_id}", _ServedResult(state), methods=["GET"])
     assert route.methods is not None
     route.methods.discard("HEAD")  # as the FastAPI route: GET only
     return [route]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator
 
@@ -135,6 +136,12 @@ class VideoIdResponse(BaseModel):
 
 
 def iso_time(epoch_s: float) -> str:
+    return _iso_second(int(epoch_s // 1))  # the whole second gmtime would take
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_second(epoch_s: int) -> str:
+    # Polls repeat the same few timestamps: each is formatted once.
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
 
 
@@ -156,22 +163,25 @@ class VideoResultResponse(BaseModel):
     # pixforge extension: render progress in percent (PixVerse clients ignore unknown fields).
     progress: int
 
-    @classmethod
-    def from_view(cls, view: GenerationView) -> VideoResultResponse:
-        return cls(
-            id=view.id,
-            status=view.status,
-            url=view.url,
-            prompt=view.prompt,
-            negative_prompt=view.negative_prompt,
-            seed=view.seed,
-            style=view.style,
-            resolution_ratio=view.resolution,
-            outputWidth=view.width,
-            outputHeight=view.height,
-            size=view.size_bytes,
-            create_time=iso_time(view.created_at),
-            modify_time=iso_time(view.modified_at),
-            has_audio=view.has_audio,
-            progress=view.progress_percent,
-        )
+    @staticmethod
+    def answer(view: GenerationView) -> dict[str, Any]:
+        """The `Resp` of a result poll: this model's fields, built as a plain dict (every client
+        polls every few seconds; validating our own values through the model would cost as much
+        as the read). tests/unit/test_result_answer.py checks it against the model."""
+        return {
+            "id": view.id,
+            "status": view.status,
+            "url": view.url,
+            "prompt": view.prompt,
+            "negative_prompt": view.negative_prompt,
+            "seed": view.seed,
+            "style": view.style,
+            "resolution_ratio": view.resolution,
+            "outputWidth": view.width,
+            "outputHeight": view.height,
+            "size": view.size_bytes,
+            "create_time": iso_time(view.created_at),
+            "modify_time": iso_time(view.modified_at),
+            "has_audio": view.has_audio,
+            "progress": view.progress_percent,
+        }

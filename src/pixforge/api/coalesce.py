@@ -1,0 +1,102 @@
+"""Coalesces the status polls that reach the server together into one database read
+(HotReads.poll_many).
+
+Under load many clients' polls arrive together: each would pay a statement of its own — on
+PostgreSQL a round trip. Each poll registers here and waits; one read answers everything
+registered by the time it starts, each poll its own row. Nothing is cached: every poll is
+answered by a read that started after it arrived.
+
+On SQLite the read is a local call of a few microseconds: it runs on the event loop, in the turn
+after the polls registered. On PostgreSQL it runs in a thread, one read at a time, so the loop
+goes on serving while the server answers; the polls that arrive meanwhile form the next read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+# What one poll's read gives (HotReads.poll_many: the key's grant and the generation row).
+Read = TypeVar("Read")
+# Reads many (key hash, generation id) pairs in one statement, answers in their order.
+ReadMany = Callable[[list[tuple[str, int]]], list[Read]]
+
+# Most pairs in one statement (SQLite binds three values per pair).
+MAX_BATCH = 64
+
+
+class PollCoalescer(Generic[Read]):
+    """Used from the event loop's thread only."""
+
+    def __init__(
+        self,
+        read_many: ReadMany[Read],
+        *,
+        in_thread: bool,
+        on_read: Callable[[int], object] | None = None,
+    ) -> None:
+        self.read_many = read_many
+        self.in_thread = in_thread
+        # Told the number of polls of each read (a metric).
+        self.on_read = on_read
+        self._waiting: list[tuple[str, int, asyncio.Future[Read]]] = []
+        self._reading = False  # a read is under way (or scheduled)
+
+    async def poll(self, key_hash: str, generation_id: int) -> Read:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Read] = loop.create_future()
+        self._waiting.append((key_hash, generation_id, future))
+        if not self._reading:
+            self._reading = True
+            # Runs after every task already ready in this turn has had its step.
+            loop.call_soon(self._read, loop)
+        return await future
+
+    def _read(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = [entry for entry in self._waiting[:MAX_BATCH] if not entry[2].done()]
+        del self._waiting[:MAX_BATCH]
+        if not batch:
+            self._next(loop)
+            return
+        asked = [(key_hash, generation_id) for key_hash, generation_id, _ in batch]
+        if self.on_read is not None:
+            self.on_read(len(asked))
+        if not self.in_thread:
+            try:
+                found = self.read_many(asked)
+            except Exception as error:  # each poll answers it (InternalError: unavailable)
+                _fail(batch, error)
+            else:
+                _answer(batch, found)
+            self._next(loop)
+            return
+        reading = loop.run_in_executor(None, self.read_many, asked)
+
+        def done(reading: asyncio.Future[list[Read]]) -> None:
+            error = reading.exception()
+            if error is not None:
+                _fail(batch, error)
+            else:
+                _answer(batch, reading.result())
+            self._next(loop)
+
+        reading.add_done_callback(done)
+
+    def _next(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._waiting:
+            loop.call_soon(self._read, loop)
+        else:
+            self._reading = False
+
+
+def _answer(batch: list[tuple[str, int, asyncio.Future[Read]]], found: list[Read]) -> None:
+    for (*_, future), read in zip(batch, found, strict=True):
+        if not future.done():
+            future.set_result(read)
+
+
+def _fail(batch: list[tuple[str, int, asyncio.Future[Read]]], error: BaseException) -> None:
+    for *_, future in batch:
+        if not future.done():
+            future.set_exception(error)
