@@ -14,6 +14,7 @@ goes on serving while the server answers; the polls that arrive meanwhile form t
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -27,7 +28,8 @@ MAX_BATCH = 64
 
 
 class PollCoalescer(Generic[Read]):
-    """Used from the event loop's thread only."""
+    """Used from event loops' own threads; the polls of each loop are read together (a process
+    serves from one loop; tests may drive an app from several)."""
 
     def __init__(
         self,
@@ -40,24 +42,28 @@ class PollCoalescer(Generic[Read]):
         self.in_thread = in_thread
         # Told the number of polls of each read (a metric).
         self.on_read = on_read
-        self._waiting: list[tuple[str, int, asyncio.Future[Read]]] = []
-        self._reading = False  # a read is under way (or scheduled)
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue[Read]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def poll(self, key_hash: str, generation_id: int) -> Read:
         loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
         future: asyncio.Future[Read] = loop.create_future()
-        self._waiting.append((key_hash, generation_id, future))
-        if not self._reading:
-            self._reading = True
+        queue.waiting.append((key_hash, generation_id, future))
+        if not queue.reading:
+            queue.reading = True
             # Runs after every task already ready in this turn has had its step.
-            loop.call_soon(self._read, loop)
+            loop.call_soon(self._read, loop, queue)
         return await future
 
-    def _read(self, loop: asyncio.AbstractEventLoop) -> None:
-        batch = [entry for entry in self._waiting[:MAX_BATCH] if not entry[2].done()]
-        del self._waiting[:MAX_BATCH]
+    def _read(self, loop: asyncio.AbstractEventLoop, queue: _Queue[Read]) -> None:
+        batch = [entry for entry in queue.waiting[:MAX_BATCH] if not entry[2].done()]
+        del queue.waiting[:MAX_BATCH]
         if not batch:
-            self._next(loop)
+            self._next(loop, queue)
             return
         asked = [(key_hash, generation_id) for key_hash, generation_id, _ in batch]
         if self.on_read is not None:
@@ -69,25 +75,34 @@ class PollCoalescer(Generic[Read]):
                 _fail(batch, error)
             else:
                 _answer(batch, found)
-            self._next(loop)
+            self._next(loop, queue)
             return
         reading = loop.run_in_executor(None, self.read_many, asked)
 
         def done(reading: asyncio.Future[list[Read]]) -> None:
-            error = reading.exception()
-            if error is not None:
+            if reading.cancelled():
+                _fail(batch, asyncio.CancelledError())
+            elif (error := reading.exception()) is not None:
                 _fail(batch, error)
             else:
                 _answer(batch, reading.result())
-            self._next(loop)
+            self._next(loop, queue)
 
         reading.add_done_callback(done)
 
-    def _next(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._waiting:
-            loop.call_soon(self._read, loop)
+    def _next(self, loop: asyncio.AbstractEventLoop, queue: _Queue[Read]) -> None:
+        if queue.waiting:
+            loop.call_soon(self._read, loop, queue)
         else:
-            self._reading = False
+            queue.reading = False
+
+
+class _Queue(Generic[Read]):
+    """One loop's polls waiting for a read, and whether a read is under way or scheduled."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[str, int, asyncio.Future[Read]]] = []
+        self.reading = False
 
 
 def _answer(batch: list[tuple[str, int, asyncio.Future[Read]]], found: list[Read]) -> None:
