@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -31,15 +32,22 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """Each module parsed once per test process (the tests walk the same files again and again)."""
+    return ast.parse(path.read_text())
+
+
+@functools.cache
+def _imports(path: Path) -> frozenset[str]:
+    tree = _tree(path)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-    return found
+    return frozenset(found)
 
 
 def _modules(package: str) -> list[Path]:
@@ -160,7 +168,7 @@ def test_every_module_has_a_docstring() -> None:
             continue
         if "versions" in path.parts:
             continue
-        assert ast.get_docstring(ast.parse(path.read_text())), f"{path} has no docstring"
+        assert ast.get_docstring(_tree(path)), f"{path} has no docstring"
 
 
 def _loaded_after_import(module: str) -> str:

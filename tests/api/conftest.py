@@ -3,6 +3,7 @@ pixforge's own pytest plugin (pixforge.testing)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +39,16 @@ def sapi(sandbox_server: RunningServer, sandbox_account: Account) -> Iterator[Ap
     client = sandbox_server.api(sandbox_account)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One server for a whole module, for tests that look only at their own account (a new one
+    each, from `account`) or at none: building the app for each test costs more than most of
+    these tests. A module opts in by overriding `server` with it."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in [n for n in os.environ if n.startswith(("PIXFORGE_", "PIXVERSE_"))]:
+            env.delenv(name)
+        settings = make_settings(tmp_path_factory.mktemp("module") / "data")
+    with running_server(settings) as running:
+        yield running

@@ -21,6 +21,13 @@ ROUTES = [
 ]
 
 
+@pytest.fixture
+def server(module_server: RunningServer) -> RunningServer:
+    """Each test looks only at its own account and key, or at none: one server for the module
+    (conftest.module_server)."""
+    return module_server
+
+
 def call(
     server: RunningServer, method: str, path: str, headers: dict[str, str]
 ) -> dict[str, object]:

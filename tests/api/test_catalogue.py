@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from pixforge.domain.rules import DEFAULT_TEMPLATES
-from tests.support.server import Api
+from tests.support.server import Api, RunningServer
+
+
+@pytest.fixture
+def server(module_server: RunningServer) -> RunningServer:
+    """The catalogue is read, never changed: one server for the module (conftest.module_server)."""
+    return module_server
 
 
 def test_tts_speakers(api: Api) -> None:

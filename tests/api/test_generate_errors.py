@@ -15,7 +15,14 @@ from tests.cases.generate import (
     body_for,
 )
 from tests.support.media import image_bytes
-from tests.support.server import Api
+from tests.support.server import Api, RunningServer
+
+
+@pytest.fixture
+def server(module_server: RunningServer) -> RunningServer:
+    """Each test looks only at its own account (a rejection charges nothing): one server for
+    the module (conftest.module_server)."""
+    return module_server
 
 
 @pytest.fixture

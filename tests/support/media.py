@@ -82,6 +82,11 @@ def noise_png(width: int, height: int, seed: int = 0) -> bytes:
     return buffer.getvalue()
 
 
+# Encoded scene clips by (container suffix, size, length, fps, codec, audio): the clip is the same
+# bytes every time, so each kind is encoded once per test process and copied after that.
+_SCENE_CLIPS: dict[tuple[str, int, int, float, int, str, bool], bytes] = {}
+
+
 def make_scene_video(
     path: Path,
     width: int,
@@ -94,6 +99,24 @@ def make_scene_video(
 ) -> Path:
     """A real clip with texture and motion (a gradient, a moving disc, coloured bars), so
     styles, masks and frame matches have something to work on; optionally a sine AAC track."""
+    key = (path.suffix, width, height, seconds, fps, codec, with_audio)
+    if key not in _SCENE_CLIPS:
+        _encode_scene_video(path, width, height, seconds, fps, codec, with_audio)
+        _SCENE_CLIPS[key] = path.read_bytes()
+    else:
+        path.write_bytes(_SCENE_CLIPS[key])
+    return path
+
+
+def _encode_scene_video(
+    path: Path,
+    width: int,
+    height: int,
+    seconds: float,
+    fps: int,
+    codec: str,
+    with_audio: bool,
+) -> None:
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     base = np.stack([60 + 150 * x / width, 90 + 120 * y / height, np.full_like(x, 150)], axis=-1)
     base[(y > height * 0.75)] = (70, 140, 60)
@@ -128,4 +151,3 @@ def make_scene_video(
                     container.mux(packet)
             for packet in audio.encode(None):
                 container.mux(packet)
-    return path

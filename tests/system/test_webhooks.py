@@ -24,6 +24,7 @@ import pytest
 from pixforge.domain import webhooks as signing
 from pixforge.store import webhooks as webhook_repo
 from tests.cases.generate import VALID_TEXT
+from tests.support.origin import in_thread
 from tests.support.server import RunningServer, free_port, make_settings, running_server
 from tests.system.test_cli import cli
 
@@ -73,13 +74,8 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
             return
 
     httpd = ThreadingHTTPServer(("127.0.0.1", receiver.port), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(httpd):
         yield receiver
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def signed(secret: str, headers: dict[str, str], body: dict[str, Any]) -> bool:

@@ -24,7 +24,7 @@ from pixforge.media.fetch import (
     check_url,
     fetch,
 )
-from tests.support.origin import QuietHandler, serving
+from tests.support.origin import QuietHandler, in_thread, serving
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 
@@ -149,13 +149,8 @@ class _Recorder(QuietHandler):
 def recording(address: str, port: int = 0) -> Iterator[tuple[type[_Recorder], int]]:
     handler = type("Recorder", (_Recorder,), {"connections": [], "hosts": []})
     httpd = ThreadingHTTPServer((address, port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(httpd):
         yield handler, int(httpd.server_address[1])
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 class ScriptedResolver:
@@ -377,13 +372,8 @@ def tls_recording(cert: Path, key: Path) -> Iterator[tuple[type[_Recorder], int,
     handler = type("Recorder", (_Recorder,), {"connections": [], "hosts": []})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(httpd):
         yield handler, int(httpd.server_address[1]), server_names
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_https_is_pinned_and_verified_against_the_host_name(certificate: tuple[Path, Path]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from pixforge.services.accounts import AccountService
 from pixforge.store import webhooks as repo
 from pixforge.store.db import Database
 from pixforge.worker.webhooks import WebhookSender
-from tests.support.origin import QuietHandler
+from tests.support.origin import QuietHandler, in_thread
 
 BODY = signing.payload(42, 1, "http://files.example/42.mp4", 1_048_576, False, 45)
 
@@ -47,13 +46,8 @@ class _Receiver(QuietHandler):
 def receiving(address: str, port: int = 0) -> Iterator[tuple[type[_Receiver], int]]:
     handler = type("Receiver", (_Receiver,), {"connections": [], "posts": []})
     httpd = ThreadingHTTPServer((address, port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(httpd):
         yield handler, int(httpd.server_address[1])
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 class RebindingResolver:
@@ -177,17 +171,12 @@ def test_the_receivers_answer_is_read_only_up_to_a_bound(db: Database) -> None:
                 return
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Flood)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(httpd):
         port = int(httpd.server_address[1])
         resolver = RebindingResolver(["127.0.0.1"])
         _, delivery_id = queue_delivery(db, f"http://hooks.pixforge.test:{port}/hook")
         started = time.monotonic()
         assert sender(db, resolver, [ipaddress.ip_network("127.0.0.0/8")]).send_next()
         assert time.monotonic() - started < 1.5  # did not wait for 655 MB
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     row = delivery(db, delivery_id)
     assert row.state == "pending" and "HTTP 200: 'xxxx" in (row.last_error or "")

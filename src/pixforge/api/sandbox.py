@@ -136,6 +136,19 @@ class JournalMiddleware:
         response: dict[str, Any] = {"status": 0, "headers": [], "chunks": [], "size": 0}
 
         state = scope.setdefault("state", {})
+        recorded = False
+
+        async def record() -> None:
+            nonlocal recorded
+            account_id = state.get("sandbox_account")
+            if recorded or account_id is None:
+                return
+            recorded = True
+            entry = self._entry(scope, at, started, request, response)
+            try:
+                await run_in_threadpool(self.sandbox.record, int(account_id), entry)
+            except Exception:  # the journal must never break a request
+                log.exception("could not write the sandbox journal")
 
         # Bodies are kept only once the caller is known to be a sandbox account (the key is
         # checked before any route reads its body): other requests pay no copies.
@@ -152,18 +165,16 @@ class JournalMiddleware:
                     response["headers"] = list(message.get("headers", []))
                 elif message["type"] == "http.response.body":
                     self._keep(response, message.get("body", b""))
+                    # Written before the answer's last bytes leave: a client that has its
+                    # answer finds the request in the journal (and in the order it was made).
+                    if not message.get("more_body"):
+                        await record()
             await send(message)
 
         try:
             await self.app(scope, journal_receive, journal_send)
         finally:
-            account_id = state.get("sandbox_account")
-            if account_id is not None:
-                entry = self._entry(scope, at, started, request, response)
-                try:
-                    await run_in_threadpool(self.sandbox.record, int(account_id), entry)
-                except Exception:  # the journal must never break a request
-                    log.exception("could not write the sandbox journal")
+            await record()  # answers that never finished: a reset, a failure
 
     def _keep(self, into: dict[str, Any], chunk: bytes) -> None:
         into["size"] += len(chunk)
