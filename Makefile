@@ -62,6 +62,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/diffusers_engine.py
 	$(BIN)/python bench/scaleout.py
+	$(BIN)/python bench/polls.py
 
 gallery: $(STAMP)
 	$(BIN)/python scripts/gallery.py
