@@ -62,26 +62,9 @@ BARE_APP = textwrap.dedent(
     """
 )
 
-# A fresh UUID-shaped trace id per request, as PixVerse clients send.
+# A fresh UUID-shaped trace id per request, as PixVerse clients send; with (API key, path)
+# pairs, each request polls one of them at random (else wrk's URL and headers).
 WRK_SCRIPT = textwrap.dedent(
-    """
-    math.randomseed(os.time())
-    local function hex(n)
-      local s = ""
-      for _ = 1, n do s = s .. string.format("%x", math.random(0, 15)) end
-      return s
-    end
-    request = function()
-      wrk.headers["Ai-trace-id"] = hex(8) .. "-" .. hex(4) .. "-4" .. hex(3) .. "-a" .. hex(3)
-        .. "-" .. hex(12)
-      return wrk.format(nil)
-    end
-    """
-)
-
-
-# Each request: one of the (API key, video) pairs at random.
-MANY_SCRIPT = textwrap.dedent(
     """
     math.randomseed(os.time())
     local polls = {PAIRS}
@@ -91,14 +74,24 @@ MANY_SCRIPT = textwrap.dedent(
       return s
     end
     request = function()
-      local poll = polls[math.random(#polls)]
-      wrk.headers["API-KEY"] = poll[1]
       wrk.headers["Ai-trace-id"] = hex(8) .. "-" .. hex(4) .. "-4" .. hex(3) .. "-a" .. hex(3)
         .. "-" .. hex(12)
+      if #polls == 0 then
+        return wrk.format(nil)
+      end
+      local poll = polls[math.random(#polls)]
+      wrk.headers["API-KEY"] = poll[1]
       return wrk.format("GET", poll[2])
     end
     """
 )
+
+
+def wrk_script(path: Path, pairs: list[tuple[str, str]]) -> Path:
+    listed = ", ".join(f'{{"{key}", "{url_path}"}}' for key, url_path in pairs)
+    path.write_text(WRK_SCRIPT.replace("{PAIRS}", "{" + listed + "}"))
+    return path
+
 
 Result = tuple[float, float]  # requests/s, p99 ms
 
@@ -179,10 +172,7 @@ def pixforge_polls(folder: Path, script: Path, database_url: str | None) -> dict
         ]
         key, path = polls[0]
         one = wrk(f"{base}{path}", {"API-KEY": key}, script)
-        many_script = folder / "many.lua"
-        pairs = ", ".join(f'{{"{k}", "{p}"}}' for k, p in polls)
-        many_script.write_text(MANY_SCRIPT.replace("{PAIRS}", "{" + pairs + "}"))
-        many = wrk(f"{base}{path}", {}, many_script)
+        many = wrk(f"{base}{path}", {}, wrk_script(folder / "many.lua", polls))
         check = http.get(path, headers=_headers(key)).json()
         assert check["ErrCode"] == 0, check
         for name, (_, _, errors) in {"one video": one, "64 videos": many}.items():
@@ -255,8 +245,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        script = folder / "trace.lua"
-        script.write_text(WRK_SCRIPT)
+        script = wrk_script(folder / "trace.lua", [])
         # The bare route before and after (its mean is the baseline), so a machine whose load
         # changes during the run moves both sides.
         bare_before = bare_route(folder, script)
