@@ -7,8 +7,9 @@ registered by the time it starts, each poll its own row. Nothing is cached: ever
 answered by a read that started after it arrived.
 
 On SQLite the read is a local call of a few microseconds: it runs on the event loop, in the turn
-after the polls registered. On PostgreSQL it runs in a thread, one read at a time, so the loop
-goes on serving while the server answers; the polls that arrive meanwhile form the next read.
+after the polls registered. On PostgreSQL it runs in a thread, so the loop goes on serving
+while the server answers; the polls that arrive meanwhile form the next read (at most two
+reads at once).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ ReadMany = Callable[[list[tuple[str, int]]], list[Read]]
 
 # Most pairs in one statement (SQLite binds three values per pair).
 MAX_BATCH = 64
+# Reads in threads at once: while one waits for the server, the next polls can start another.
+MAX_READS_UNDER_WAY = 2
 
 
 class PollCoalescer(Generic[Read]):
@@ -53,17 +56,22 @@ class PollCoalescer(Generic[Read]):
             queue = self._queues[loop] = _Queue()
         future: asyncio.Future[Read] = loop.create_future()
         queue.waiting.append((key_hash, generation_id, future))
-        if not queue.reading:
-            queue.reading = True
-            # Runs after every task already ready in this turn has had its step.
-            loop.call_soon(self._read, loop, queue)
+        self._schedule(loop, queue)
         return await future
 
+    def _schedule(self, loop: asyncio.AbstractEventLoop, queue: _Queue[Read]) -> None:
+        """A read soon, unless one is already due or as many as allowed are under way. It runs
+        after every task already ready in this turn has had its step (and registered)."""
+        if queue.waiting and not queue.due and queue.under_way < MAX_READS_UNDER_WAY:
+            queue.due = True
+            loop.call_soon(self._read, loop, queue)
+
     def _read(self, loop: asyncio.AbstractEventLoop, queue: _Queue[Read]) -> None:
+        queue.due = False
         batch = [entry for entry in queue.waiting[:MAX_BATCH] if not entry[2].done()]
         del queue.waiting[:MAX_BATCH]
         if not batch:
-            self._next(loop, queue)
+            self._schedule(loop, queue)
             return
         asked = [(key_hash, generation_id) for key_hash, generation_id, _ in batch]
         if self.on_read is not None:
@@ -75,34 +83,34 @@ class PollCoalescer(Generic[Read]):
                 _fail(batch, error)
             else:
                 _answer(batch, found)
-            self._next(loop, queue)
+            self._schedule(loop, queue)
             return
+        queue.under_way += 1
         reading = loop.run_in_executor(None, self.read_many, asked)
 
         def done(reading: asyncio.Future[list[Read]]) -> None:
+            queue.under_way -= 1
             if reading.cancelled():
                 _fail(batch, asyncio.CancelledError())
             elif (error := reading.exception()) is not None:
                 _fail(batch, error)
             else:
                 _answer(batch, reading.result())
-            self._next(loop, queue)
+            self._schedule(loop, queue)
 
         reading.add_done_callback(done)
-
-    def _next(self, loop: asyncio.AbstractEventLoop, queue: _Queue[Read]) -> None:
-        if queue.waiting:
-            loop.call_soon(self._read, loop, queue)
-        else:
-            queue.reading = False
+        # Polls beyond this read's MAX_BATCH (or arriving now) may start a second one.
+        self._schedule(loop, queue)
 
 
 class _Queue(Generic[Read]):
-    """One loop's polls waiting for a read, and whether a read is under way or scheduled."""
+    """One loop's polls waiting for a read; whether a read is due (scheduled on the loop), and
+    how many reads run in threads."""
 
     def __init__(self) -> None:
         self.waiting: list[tuple[str, int, asyncio.Future[Read]]] = []
-        self.reading = False
+        self.due = False
+        self.under_way = 0
 
 
 def _answer(batch: list[tuple[str, int, asyncio.Future[Read]]], found: list[Read]) -> None:
