@@ -119,3 +119,28 @@ def test_logs_carry_the_trace_id(api: Api, caplog: pytest.LogCaptureFixture) -> 
                 return
             time.sleep(0.05)
     pytest.fail(f"no access log line with trace id {trace_id}")
+
+
+def test_an_unexpected_error_answers_500100_in_the_envelope_and_is_logged(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last resort: a route that raises something unforeseen (here one added for the test)."""
+    assert server.http is not None
+
+    def broken() -> None:
+        raise RuntimeError("a bug in a route")
+
+    app = server.http.app
+    app.add_api_route("/pixforge/v1/broken", broken)  # type: ignore[attr-defined]
+    with caplog.at_level("ERROR", logger="pixforge"):
+        response = server.http.get("/pixforge/v1/broken")
+    assert response.status_code == 500
+    assert response.json() == {
+        "ErrCode": 500100,
+        "ErrMsg": "internal error; it has been logged",
+        "Resp": None,
+    }
+    logged = [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    assert logged and logged[0].exc_info and "a bug in a route" in str(logged[0].exc_info[1])
+    metrics = server.http.get("/metrics").text
+    assert 'pixforge_http_requests_total{err_code="500100",method="GET"' in metrics
