@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
+from starlette.types import Scope
 
 from pixforge.api.envelope import from_pydantic
 from pixforge.containers.api import ApiContainer
@@ -79,13 +80,20 @@ async def get_trace_id(
 ) -> str:
     """The request's trace id, checked after the API key (async, so that a generated id reaches
     the request's log context)."""
-    raw = ai_trace_id.strip()
+    return checked_trace_id(ai_trace_id, state.settings.trace_id_optional, request.scope)
+
+
+def checked_trace_id(sent: str, optional: bool, scope: Scope) -> str:
+    """The trace id a request sent, as a UUID; with `optional`, a generated one when none was
+    sent (kept in the request's state, which the request layer echoes and logs), and a fixed
+    UUID for a gateway's own non-UUID id."""
+    raw = sent.strip()
     if not raw:
-        if not state.settings.trace_id_optional:
+        if not optional:
             raise MissingParameterError("Ai-trace-id header is required (a new UUID per request)")
         generated = str(uuid.uuid4())
         # The middleware echoes it in the answer's Ai-trace-id header.
-        request.state.trace_id = generated
+        scope.setdefault("state", {})["trace_id"] = generated
         trace_id_var.set(generated)
         return generated
     if _CANONICAL_UUID.fullmatch(raw):
@@ -93,7 +101,7 @@ async def get_trace_id(
     try:
         return str(uuid.UUID(raw))
     except ValueError as error:
-        if not state.settings.trace_id_optional:
+        if not optional:
             raise InvalidParameterError(f"Ai-trace-id: {raw[:64]!r} is not a UUID") from error
     # Lenient mode: gateways send their own request ids (``task_…``, ``runtime-…-<ns>``). The
     # same id always maps to the same UUID, so a re-sent one still replays the first answer; the

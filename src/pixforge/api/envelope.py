@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse as _StarletteJSON
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import Send
 
 from pixforge.domain.errors import (
     BindingError,
@@ -56,6 +57,23 @@ class JSONResponse(_StarletteJSON):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+async def send_json(send: Send, content: Any) -> None:
+    """A 200 JSON answer straight to the ASGI server, as JSONResponse would send it (for the hot
+    routes, which build no response object)."""
+    body = orjson.dumps(content)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(len(body)).encode()), _JSON_TYPE],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def success(resp: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:

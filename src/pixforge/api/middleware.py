@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Protocol
 
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixforge.api.envelope import error_response
@@ -150,45 +148,48 @@ def _trace_id_and_length(headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
     return trace_id.strip(), length
 
 
+class HotRoute(Protocol):
+    """A route HotRoutes answers: GET `path` (a template with one `{param}` at its end)."""
+
+    path: str
+
+    async def __call__(self, scope: Scope, param: str, send: Send, /) -> bool:
+        """Answer the request (True), or leave it to the app (False: a sandbox account's
+        request, which the journal and the sandbox controls must see). A PixforgeError it
+        raises is answered as FastAPI's handler would answer it."""
+        ...
+
+
 class HotRoutes:
     """Answers a few hot GET routes (the status poll every client sends every few seconds)
-    before the sandbox layers and FastAPI's stack (middleware, exception handlers, router),
-    which cost several times the route itself. A hot route's endpoint is a plain Starlette
-    endpoint; a PixforgeError it raises is answered as FastAPI's handler would answer it. An
-    endpoint that returns None hands the request on (a sandbox account's request, which the
-    journal and the sandbox controls must see). Every other request, and any other method on
-    these paths, goes on to the app unchanged."""
+    before the sandbox layers and FastAPI's stack (middleware, exception handlers, router,
+    request and response objects), which cost several times the route itself. Every other
+    request, any other method on these paths, and what a hot route leaves goes on to the app
+    unchanged."""
 
-    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
+    def __init__(self, app: ASGIApp, routes: list[HotRoute]) -> None:
         self.app = app
-        self.routes = routes
-        self.prefixes = tuple(route.path.split("{", 1)[0] for route in routes)
+        # (prefix, route): the path up to its parameter.
+        self.routes = [(route.path.split("{", 1)[0], route) for route in routes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and scope["path"].startswith(self.prefixes)
-        ):
-            for route in self.routes:
-                match, child = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child)
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            for prefix, route in self.routes:
+                # The parameter is one non-empty path segment, as Starlette's `{param}`.
+                if path.startswith(prefix) and "/" not in (param := path[len(prefix) :]) and param:
                     scope["route"] = route  # names the route in metrics
-                    if await self._answer(route, scope, receive, send):
+                    if await self._answer(route, scope, param, receive, send):
                         return
                     break
         await self.app(scope, receive, send)
 
-    async def _answer(self, route: Route, scope: Scope, receive: Receive, send: Send) -> bool:
-        """Answer with the route's endpoint; False when it hands the request on."""
-        response: Response | None
+    async def _answer(
+        self, route: HotRoute, scope: Scope, param: str, receive: Receive, send: Send
+    ) -> bool:
         try:
-            response = await route.endpoint(Request(scope, receive))
+            return await route(scope, param, send)
         except PixforgeError as error:
-            response = error_response(error)
             scope["state"]["err_code"] = error.err_code
-        if response is None:
-            return False
-        await response(scope, receive, send)
-        return True
+            await error_response(error)(scope, receive, send)
+            return True

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
+from starlette.types import Scope, Send
 
 from pixforge.api.coalesce import PollCoalescer
-from pixforge.api.deps import CallerDep, StateDep, TraceIdDep, get_trace_id
-from pixforge.api.envelope import JSONResponse, success
+from pixforge.api.deps import CallerDep, StateDep, TraceIdDep, checked_trace_id
+from pixforge.api.envelope import JSONResponse, send_json, success
+from pixforge.api.middleware import HotRoute
 from pixforge.api.openapi import envelope_responses
 from pixforge.api.v2.schemas.common import path_id
 from pixforge.api.v2.schemas.features import VideoCreditsResponse
@@ -46,13 +47,15 @@ async def result(
 
 
 class _ServedResult:
-    """What answers GET /openapi/v2/video/result/{id}: the documented route above, served by a
-    plain Starlette route ahead of FastAPI's stack (api/middleware.py, HotRoutes). Every client
-    polls this path every few seconds; FastAPI's middleware, dependency solving and nested-router
-    matching cost several times the read, and the key and the row come from one read, shared by
+    """What answers GET /openapi/v2/video/result/{id}: the documented route above, answered
+    ahead of FastAPI's stack (api/middleware.py, HotRoutes) straight in ASGI. Every client polls
+    this path every few seconds; FastAPI's middleware, dependency solving, router and request
+    objects cost several times the read, and the key and the row come from one read, shared by
     the polls that arrive together (api/coalesce.py). The checks and answers are the documented
     route's, in its order: key (10001-10005), rate limit, trace id, video id. A sandbox account's
-    poll is handed on (None) to that route, behind the sandbox journal and controls."""
+    poll is left to that route, behind the sandbox journal and controls."""
+
+    path = "/openapi/v2/video/result/{video_id}"
 
     def __init__(self, state: ApiContainer) -> None:
         self.state = state
@@ -62,31 +65,34 @@ class _ServedResult:
             on_read=state.metrics.poll_read_size.observe,
         )
 
-    async def __call__(self, request: Request) -> Response | None:
+    async def __call__(self, scope: Scope, raw_id: str, send: Send) -> bool:
         state = self.state
-        raw_id = request.path_params["video_id"]
+        api_key = trace_id = None
+        for name, value in scope["headers"]:  # the first of each, as Starlette's Headers.get
+            if name == b"api-key" and api_key is None:
+                api_key = value.decode("latin-1")
+            elif name == b"ai-trace-id" and trace_id is None:
+                trace_id = value.decode("latin-1")
         try:
             generation_id, bad_id = path_id("video_id", raw_id), None
         except BindingError as error:
             generation_id, bad_id = 0, error
-        grant, row = await self.polls.poll(key_hash(request.headers.get("api-key")), generation_id)
+        grant, row = await self.polls.poll(key_hash(api_key), generation_id)
         caller = state.accounts.caller_from(grant)
         if caller.sandbox:
-            return None
+            return False
         state.rate_limiter.check(caller.api_key_id, *state.accounts.rate_of(caller))
-        await get_trace_id(request, state, caller, request.headers.get("ai-trace-id", ""))
+        checked_trace_id(trace_id or "", state.settings.trace_id_optional, scope)
         if bad_id is not None:
             raise bad_id
         view = state.generations.result_of(caller, generation_id, row)
-        return JSONResponse(success(VideoResultResponse.answer(view)))
+        await send_json(send, success(VideoResultResponse.answer(view)))
+        return True
 
 
-def served_routes(state: ApiContainer) -> list[Route]:
-    """The hot routes to put ahead of the FastAPI routes (which still document them)."""
-    route = Route("/openapi/v2/video/result/{video_id}", _ServedResult(state), methods=["GET"])
-    assert route.methods is not None
-    route.methods.discard("HEAD")  # as the FastAPI route: GET only
-    return [route]
+def served_routes(state: ApiContainer) -> list[HotRoute]:
+    """The hot routes to answer ahead of the FastAPI routes (which still document them)."""
+    return [_ServedResult(state)]
 
 
 def credits(
