@@ -3,6 +3,7 @@ request's Ai-trace-id."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -66,7 +67,10 @@ class JsonFormatter(logging.Formatter):
             entry[key] = strip_ansi(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exc"] = strip_ansi(self.formatException(record.exc_info))
-        encoded = orjson.dumps(entry, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+        try:
+            encoded = orjson.dumps(entry, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits): the slow way
+            return json.dumps(entry, default=_json_default)
         return encoded.decode()
 
 

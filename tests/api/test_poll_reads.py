@@ -29,10 +29,10 @@ def _submit(server: RunningServer, account: Account, prompt: str) -> int:
     return video_id
 
 
-async def _ask(client: httpx.AsyncClient, case: Case) -> Answer:
+async def _ask(client: httpx.AsyncClient, case: Case, path: str | None = None) -> Answer:
     key, raw_id = case
     response = await client.get(
-        RESULT.format(raw_id), headers={"API-KEY": key, "Ai-trace-id": str(uuid.uuid4())}
+        path or RESULT.format(raw_id), headers={"API-KEY": key, "Ai-trace-id": str(uuid.uuid4())}
     )
     return response.status_code, response.json()
 
@@ -97,3 +97,21 @@ async def _one(server: RunningServer, case: Case) -> Answer:
     transport = httpx.ASGITransport(app=server.http.app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as client:
         return await _ask(client, case)
+
+
+def test_a_poll_under_a_root_path_is_routed_as_the_app_routes_it(server: RunningServer) -> None:
+    """Mounted under an ASGI root_path, the hot route matches the path the app's router sees."""
+    account = server.create_account()
+    video_id = _submit(server, account, "a red fox")
+
+    async def ask(root_path: str, path: str) -> Answer:
+        assert server.http is not None
+        transport = httpx.ASGITransport(app=server.http.app, root_path=root_path)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as client:
+            return await _ask(client, (account.api_key, "x"), path=path)
+
+    mounted = asyncio.run(ask("/openapi", f"/openapi/openapi/v2/video/result/{video_id}"))
+    assert mounted[0] == 200 and mounted[1]["Resp"]["id"] == video_id
+    # Under /openapi, /openapi/v2/video/result/{id} is /v2/video/result/{id}: no such route.
+    status, answer = asyncio.run(ask("/openapi", f"/openapi/v2/video/result/{video_id}"))
+    assert (status, answer["ErrCode"]) == (404, 400017), answer

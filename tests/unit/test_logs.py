@@ -40,6 +40,11 @@ def test_json_lines_carry_no_escape_codes() -> None:
     assert "ValueError: bad value" in entry["exc"]
 
 
+def test_json_lines_keep_values_the_fast_encoder_refuses() -> None:
+    entry = json.loads(JsonFormatter().format(_record("keys", huge=2**64, path="/é")))
+    assert entry["huge"] == 2**64 and entry["path"] == "/é"
+
+
 def test_human_lines_show_the_message_and_fields() -> None:
     record = _record("request", method="GET", status=200, trace_id="t-1")
     line = HumanFormatter().format(record)

@@ -85,8 +85,12 @@ class PollCoalescer(Generic[Read]):
                 _answer(batch, found)
             self._schedule(loop, queue)
             return
+        try:
+            reading = loop.run_in_executor(None, self.read_many, asked)
+        except RuntimeError as error:  # the loop's executor is shut down (the loop is ending)
+            _fail(batch, error)
+            return
         queue.under_way += 1
-        reading = loop.run_in_executor(None, self.read_many, asked)
 
         def done(reading: asyncio.Future[list[Read]]) -> None:
             queue.under_way -= 1

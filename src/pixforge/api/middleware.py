@@ -148,6 +148,17 @@ def _trace_id_and_length(headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
     return trace_id.strip(), length
 
 
+def _route_path(scope: Scope) -> str:
+    """The path the app's routes match: without the ASGI root_path it is mounted under (as
+    Starlette's router sees it)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    rest = path[len(root_path) :]
+    if root_path and path.startswith(root_path) and rest.startswith("/"):
+        return rest
+    return path
+
+
 class HotRoute(Protocol):
     """A route HotRoutes answers: GET `path` (a template with one `{param}` at its end)."""
 
@@ -174,7 +185,7 @@ class HotRoutes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            path: str = scope["path"]
+            path = _route_path(scope)
             for prefix, route in self.routes:
                 # The parameter is one non-empty path segment, as Starlette's `{param}`.
                 if path.startswith(prefix) and "/" not in (param := path[len(prefix) :]) and param:
