@@ -46,6 +46,11 @@ class Database:
             _install_sqlite_hooks(self.engine)
         else:
             self.engine = create_engine(url, pool_size=16, max_overflow=32, pool_pre_ping=True)
+        # What a failed hot read raises: the driver's errors, and SQLAlchemy's when connecting.
+        self._driver_errors: tuple[type[Exception], ...] = (
+            self.engine.dialect.loaded_dbapi.Error,
+            exc.DBAPIError,
+        )
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -61,10 +66,26 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def kept_connection(self) -> Any:
-        """This thread's DB-API connection for hot-path reads (store/hot.py): kept, in
-        autocommit (it holds no transaction between reads) — a pool check-out, its liveness
-        ping and the check-in cost more than the read. Returns the driver's own connection."""
+    def read_kept(self, sql: str, parameters: Any, *, binary: bool = False) -> list[Any]:
+        """The rows of a hot-path read (store/hot.py) on this thread's kept DB-API connection:
+        in autocommit (it holds no transaction between reads) — a pool check-out, its liveness
+        ping and the check-in cost more than the read. `binary` asks psycopg for PostgreSQL's
+        binary result format. A connection that fails is dropped, so the next read opens a fresh
+        one (after a database restart, say); the failure is InternalError."""
+        try:
+            connection = self._kept_connection()
+            if binary:
+                cursor = connection.execute(sql, parameters, binary=True)
+            else:
+                cursor = connection.execute(sql, parameters)
+            rows: list[Any] = cursor.fetchall()
+            cursor.close()
+        except self._driver_errors as error:
+            self._drop_kept_connection()
+            raise InternalError(f"database unavailable: {error}") from error
+        return rows
+
+    def _kept_connection(self) -> Any:
         kept = getattr(self._local, "connection", None)
         if kept is None:
             kept = self.engine.raw_connection()
@@ -77,9 +98,7 @@ class Database:
                 self._kept.append(kept)
         return kept.driver_connection
 
-    def drop_kept_connection(self) -> None:
-        """Forget this thread's kept connection after it failed: the next read opens a fresh
-        one (after a database restart, say)."""
+    def _drop_kept_connection(self) -> None:
         kept = getattr(self._local, "connection", None)
         if kept is None:
             return

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import DBAPIError
 
-from pixforge.domain.errors import InternalError
 from pixforge.store.db import Database
 from pixforge.store.generations import GenerationRow
 from pixforge.store.tables import accounts, api_keys, generations
@@ -26,6 +24,16 @@ _GENERATION_COLUMNS = [column.name for column in generations.c]
 # table's columns and GenerationRow's fields are declared in the same order.
 assert tuple(_GENERATION_COLUMNS) == GenerationRow.__match_args__, "tables.py / GenerationRow"
 _HAS_AUDIO = _GENERATION_COLUMNS.index("has_audio")
+# A key's grant (KeyGrant's fields, in order): columns of the key ("k") and its account ("a").
+_GRANT_COLUMNS = (
+    ("k", "id"),
+    ("k", "account_id"),
+    ("k", "disabled"),
+    ("k", "expires_at"),
+    ("a", "disabled"),
+    ("a", "sandbox"),
+    ("a", "plan"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +57,10 @@ class HotReads:
     def __init__(self, db: Database) -> None:
         self.db = db
         key, account = api_keys.alias("k"), accounts.alias("a")
+        grant = [{"k": key, "a": account}[alias].c[name] for alias, name in _GRANT_COLUMNS]
         self._key = _Prepared(
             db,
-            select(
-                key.c.id,
-                key.c.account_id,
-                key.c.disabled,
-                key.c.expires_at,
-                account.c.disabled,
-                account.c.sandbox,
-                account.c.plan,
-            )
+            select(*grant)
             .select_from(key.join(account, account.c.id == key.c.account_id))
             .where(key.c.key_hash == bindparam("key_hash")),
         )
@@ -76,16 +77,7 @@ class HotReads:
         # the id is unknown or another account's).
         self._poll = _Prepared(
             db,
-            select(
-                key.c.id,
-                key.c.account_id,
-                key.c.disabled,
-                key.c.expires_at,
-                account.c.disabled,
-                account.c.sandbox,
-                account.c.plan,
-                *generations.c,
-            )
+            select(*grant, *generations.c)
             .select_from(
                 key.join(account, account.c.id == key.c.account_id).outerjoin(
                     generations,
@@ -99,11 +91,7 @@ class HotReads:
 
     def key_grant(self, key_hash: str) -> KeyGrant | None:
         row = self._key.one(key_hash=key_hash)
-        if row is None:
-            return None
-        return KeyGrant(
-            int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]), row[6]
-        )
+        return None if row is None else _grant(row)
 
     def balance(self, account_id: int) -> tuple[int, int, float | None] | None:
         """(monthly, package) credits of an account, and when its plan's credits renew."""
@@ -141,17 +129,17 @@ def _generation_row(row: Sequence[Any]) -> GenerationRow:
 PollRead = tuple[KeyGrant | None, GenerationRow | None]
 
 
-def _poll_read(row: Sequence[Any]) -> PollRead:
-    """Decode a row of the poll statement: the grant's seven columns, then the generation's."""
-    grant = KeyGrant(
+def _grant(row: Sequence[Any]) -> KeyGrant:
+    """Decode the _GRANT_COLUMNS at the start of a row."""
+    return KeyGrant(
         int(row[0]), int(row[1]), bool(row[2]), row[3], bool(row[4]), bool(row[5]), row[6]
     )
-    return grant, None if row[7] is None else _generation_row(row[7:])
 
 
-def _driver_errors(db: Database) -> tuple[type[Exception], ...]:
-    """What a failed read raises: the driver's errors, and SQLAlchemy's when connecting."""
-    return (db.engine.dialect.loaded_dbapi.Error, DBAPIError)
+def _poll_read(row: Sequence[Any]) -> PollRead:
+    """Decode a row of the poll statement: the grant's columns, then the generation's."""
+    n = len(_GRANT_COLUMNS)
+    return _grant(row), None if row[n] is None else _generation_row(row[n:])
 
 
 class _BatchPoll:
@@ -162,8 +150,7 @@ class _BatchPoll:
     def __init__(self, db: Database) -> None:
         self.db = db
         quote = db.engine.dialect.identifier_preparer.quote
-        columns = [f"k.{quote(name)}" for name in ("id", "account_id", "disabled", "expires_at")]
-        columns += [f"a.{quote(name)}" for name in ("disabled", "sandbox", "plan")]
+        columns = [f"{alias}.{quote(name)}" for alias, name in _GRANT_COLUMNS]
         columns += [f"g.{quote(column.name)}" for column in generations.c]
         self._select = f"SELECT v.ord, {', '.join(columns)} FROM "  # noqa: S608 - names, not input
         self._joins = (
@@ -172,7 +159,6 @@ class _BatchPoll:
             f" LEFT OUTER JOIN {quote(generations.name)} AS g"
             " ON g.id = v.generation_id AND g.account_id = k.account_id"
         )
-        self.driver_errors = _driver_errors(db)
 
     def rows(self, asked: Sequence[tuple[str, int]]) -> list[Sequence[Any]]:
         parameters: Sequence[Any]
@@ -186,19 +172,8 @@ class _BatchPoll:
                 " AS v(key_hash, generation_id, ord)"
             )
             parameters = ([h for h, _ in asked], [g for _, g in asked])
-        try:
-            connection = self.db.kept_connection()
-            if self.db.is_sqlite:
-                cursor = connection.execute(sql + self._joins, parameters)
-            else:
-                # psycopg: results in PostgreSQL's binary format, cheaper to decode than text.
-                cursor = connection.execute(sql + self._joins, parameters, binary=True)
-            rows: list[Sequence[Any]] = cursor.fetchall()
-            cursor.close()
-        except self.driver_errors as error:
-            self.db.drop_kept_connection()
-            raise InternalError(f"database unavailable: {error}") from error
-        return rows
+        # psycopg: results in PostgreSQL's binary format, cheaper to decode than text.
+        return self.db.read_kept(sql + self._joins, parameters, binary=not self.db.is_sqlite)
 
 
 class _Prepared:
@@ -215,19 +190,11 @@ class _Prepared:
         self.positional_names: tuple[str, ...] | None = (
             tuple(compiled.positiontup or ()) if compiled.positional else None
         )
-        self.driver_errors = _driver_errors(db)
 
     def one(self, **values: object) -> Sequence[Any] | None:
         names = self.positional_names
         bound: Sequence[Any] | Mapping[str, Any] = (
             values if names is None else tuple(values[name] for name in names)
         )
-        try:
-            connection = self.db.kept_connection()
-            cursor = connection.execute(self.sql, bound)
-            row: Sequence[Any] | None = cursor.fetchone()
-            cursor.close()
-        except self.driver_errors as error:
-            self.db.drop_kept_connection()
-            raise InternalError(f"database unavailable: {error}") from error
-        return row
+        rows = self.db.read_kept(self.sql, bound)
+        return rows[0] if rows else None
