@@ -203,15 +203,11 @@ class _GuardedH11Protocol(H11Protocol):
     def sweep(cls) -> None:
         """Close the connections past their deadline; runs while any connection is open."""
         cls.sweeper = None
-        if not cls.guarded:
-            return
-        now = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         for connection in list(cls.guarded):
-            if now is None:
-                now = connection.loop.time()
             connection._check(now)
         if cls.guarded:
-            loop = next(iter(cls.guarded)).loop
             cls.sweeper = loop.call_later(_sweep_interval_s(cls.limits), cls.sweep)
 
     def _check(self, now: float) -> None:
