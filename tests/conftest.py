@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.server import Account, Api, RunningServer, make_settings, running_server
+from tests.support.server import (
+    Account,
+    Api,
+    RunningServer,
+    make_settings,
+    running_server,
+    scrub_env,
+)
 
 
 @pytest.fixture(autouse=True)
 def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(("PIXFORGE_", "PIXVERSE_")):
-            monkeypatch.delenv(name)
+    scrub_env(monkeypatch)
 
 
 @pytest.fixture

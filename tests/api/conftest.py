@@ -3,7 +3,6 @@ pixforge's own pytest plugin (pixforge.testing)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,14 @@ import pytest
 
 from pixforge.testing import pixforge_sandbox, pixforge_server
 from tests.support.sandbox import ADMIN_TOKEN
-from tests.support.server import Account, Api, RunningServer, make_settings, running_server
+from tests.support.server import (
+    Account,
+    Api,
+    RunningServer,
+    make_settings,
+    running_server,
+    scrub_env,
+)
 
 __all__ = ["pixforge_sandbox", "pixforge_server"]
 
@@ -47,8 +53,7 @@ def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
     each, from `account`) or at none: building the app for each test costs more than most of
     these tests. A module opts in by overriding `server` with it."""
     with pytest.MonkeyPatch.context() as env:
-        for name in [n for n in os.environ if n.startswith(("PIXFORGE_", "PIXVERSE_"))]:
-            env.delenv(name)
+        scrub_env(env)
         settings = make_settings(tmp_path_factory.mktemp("module") / "data")
     with running_server(settings) as running:
         yield running

@@ -9,6 +9,7 @@ uvicorn on a free port for the few tests that need real sockets.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
@@ -36,6 +38,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def scrub_env(patch: pytest.MonkeyPatch) -> None:
+    """Unset every PIXFORGE_* and PIXVERSE_* variable, so settings are the test's own."""
+    for name in [n for n in os.environ if n.startswith(("PIXFORGE_", "PIXVERSE_"))]:
+        patch.delenv(name)
 
 
 def make_settings(data_dir: Path, *, render: bool = False, **overrides: Any) -> Settings:
