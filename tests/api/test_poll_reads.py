@@ -37,14 +37,23 @@ async def _ask(client: httpx.AsyncClient, case: Case, path: str | None = None) -
     return response.status_code, response.json()
 
 
-async def _alone_then_together(server: RunningServer, cases: list[Case]) -> None:
+def _client(server: RunningServer, root_path: str = "") -> httpx.AsyncClient:
+    """A client of the in-process app on this test's own event loop (the polls of one loop are
+    read together)."""
     assert server.http is not None
-    transport = httpx.ASGITransport(app=server.http.app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as client:
+    app = server.http.app
+    transport = httpx.ASGITransport(app=app, root_path=root_path)  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url=server.base_url)
+
+
+async def _alone_then_together(server: RunningServer, cases: list[Case]) -> list[Answer]:
+    """Each case's answer alone; then all of them at once, three times, must give the same."""
+    async with _client(server) as client:
         alone = [await _ask(client, case) for case in cases]
         for _ in range(3):
             together = await asyncio.gather(*(_ask(client, case) for case in cases))
             assert together == alone
+    return alone
 
 
 def _poll_reads(server: RunningServer) -> tuple[float, float]:
@@ -82,21 +91,14 @@ def check_polls_read_together(server: RunningServer, sandbox_account: Account) -
         (sandbox_account.api_key, str(sandboxed)),  # handed on to the sandbox route
     ]
     reads_before, polls_before = _poll_reads(server)
-    asyncio.run(_alone_then_together(server, cases))
+    alone = asyncio.run(_alone_then_together(server, cases))
     reads, polls = _poll_reads(server)
     # Every poll was read (the sandbox one twice: once here, once by the sandbox route's own
     # key check, which does not count), and some reads answered several polls.
     assert polls - polls_before == 4 * len(cases)
     assert reads - reads_before < polls - polls_before
-    codes = {answer["ErrCode"] for _, answer in [asyncio.run(_one(server, c)) for c in cases]}
+    codes = {answer["ErrCode"] for _, answer in alone}
     assert {0, 400017, 400013, 10002} <= codes
-
-
-async def _one(server: RunningServer, case: Case) -> Answer:
-    assert server.http is not None
-    transport = httpx.ASGITransport(app=server.http.app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as client:
-        return await _ask(client, case)
 
 
 def test_a_poll_under_a_root_path_is_routed_as_the_app_routes_it(server: RunningServer) -> None:
@@ -105,9 +107,7 @@ def test_a_poll_under_a_root_path_is_routed_as_the_app_routes_it(server: Running
     video_id = _submit(server, account, "a red fox")
 
     async def ask(root_path: str, path: str) -> Answer:
-        assert server.http is not None
-        transport = httpx.ASGITransport(app=server.http.app, root_path=root_path)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as client:
+        async with _client(server, root_path) as client:
             return await _ask(client, (account.api_key, "x"), path=path)
 
     mounted = asyncio.run(ask("/openapi", f"/openapi/openapi/v2/video/result/{video_id}"))
