@@ -61,7 +61,7 @@ def main() -> None:
         registry.write_text(json.dumps(entries))
         options = DiffusersOptions(registry_file=registry)
 
-        cold_engine = DiffusersEngine(EngineConfig(diffusers=options), options)
+        cold_engine = DiffusersEngine(EngineConfig(), options)
         started = time.perf_counter()
         cold_engine.render(job(), folder / "cold.mp4", lambda _: None)
         cold_s = time.perf_counter() - started
