@@ -1,8 +1,10 @@
 """Logging: readable lines on a terminal, one JSON object per line otherwise; both carry the
-request's Ai-trace-id."""
+request's Ai-trace-id. The access log (one line per request) has a cheaper way out."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -57,21 +59,28 @@ class JsonFormatter(logging.Formatter):
         return f"{self._second_text}.{int((created - second) * 1000):03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "ts": self._timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": strip_ansi(record.getMessage()),
-        }
+        entry = self.entry(record.created, record.levelname, record.name, record.getMessage())
         for key, value in _extras(record).items():
             entry[key] = strip_ansi(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exc"] = strip_ansi(self.formatException(record.exc_info))
+        return self.encode(entry).decode()
+
+    def entry(self, created: float, level: str, logger: str, message: str) -> dict[str, object]:
+        """A line's leading fields; the record's own fields follow them."""
+        return {
+            "ts": self._timestamp(created),
+            "level": level.lower(),
+            "logger": logger,
+            "msg": strip_ansi(message),
+        }
+
+    @staticmethod
+    def encode(entry: dict[str, object]) -> bytes:
         try:
-            encoded = orjson.dumps(entry, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+            return orjson.dumps(entry, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
         except TypeError:  # what orjson refuses (an integer beyond 64 bits): the slow way
-            return json.dumps(entry, default=_json_default)
-        return encoded.decode()
+            return json.dumps(entry, default=_json_default).encode()
 
 
 class HumanFormatter(logging.Formatter):
@@ -111,9 +120,11 @@ def configure_logging(level: str, as_json: bool | None) -> None:
     """Route every logger (uvicorn's too) to stderr; `as_json` None means: decide by the TTY."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(TraceIdFilter())
-    handler.setFormatter(JsonFormatter() if wants_json(as_json, sys.stderr) else HumanFormatter())
+    as_json = wants_json(as_json, sys.stderr)
+    handler.setFormatter(JsonFormatter() if as_json else HumanFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    access_log.direct = _DirectJsonLines(handler) if as_json else None
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
@@ -127,3 +138,83 @@ def configure_logging(level: str, as_json: bool | None) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+
+
+class AccessLog:
+    """The access log: one line per request, on the logger `pixforge.access`.
+
+    Through `logging`, a record costs as much as a status poll's own work (the record, the
+    handler's filter and lock, a generic formatter, a flush). When the only way out is the JSON
+    handler that configure_logging installed, the line (the very one JsonFormatter writes) is
+    encoded straight into the stream's buffer instead, and the stream is flushed once per
+    event-loop turn, for all the lines of that turn. Any other set-up (a terminal, an embedding
+    application's own handlers or filters, a level above INFO) gets an ordinary record."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger("pixforge.access")
+        self.direct: _DirectJsonLines | None = None
+
+    def request(self, fields: dict[str, object]) -> None:
+        direct = self.direct
+        if direct is not None and direct.serves(self.logger):
+            direct.write(self.logger.name, "request", fields)
+        else:
+            self.logger.info("request", extra=fields)
+
+
+class _DirectJsonLines:
+    """Writes JSON lines to the stream of pixforge's own handler, under its lock."""
+
+    def __init__(self, handler: logging.StreamHandler[TextIO]) -> None:
+        self.handler = handler
+        formatter = handler.formatter
+        assert isinstance(formatter, JsonFormatter)
+        self.formatter = formatter
+        self._flush_due = False
+
+    def serves(self, logger: logging.Logger) -> bool:
+        """Whether an INFO record of `logger` would reach this handler alone, unfiltered
+        (beyond the trace-id stamp, which the access line carries already)."""
+        root = logging.root
+        handler = self.handler
+        return (
+            root.handlers == [handler]
+            and not logger.handlers
+            and logger.propagate
+            and not logger.filters
+            and not root.filters
+            and len(handler.filters) == 1
+            and handler.level <= logging.INFO
+            and logger.isEnabledFor(logging.INFO)
+            and hasattr(handler.stream, "buffer")
+        )
+
+    def write(self, logger: str, message: str, fields: dict[str, object]) -> None:
+        entry = self.formatter.entry(time.time(), "INFO", logger, message)
+        for key, value in fields.items():
+            entry[key] = strip_ansi(value) if isinstance(value, str) else value
+        line = self.formatter.encode(entry) + b"\n"
+        handler = self.handler
+        with handler.lock:  # type: ignore[union-attr]
+            try:
+                handler.stream.buffer.write(line)
+            except (OSError, ValueError):  # stderr closed or gone: as logging, never raise
+                return
+        if self._flush_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._flush()
+            return
+        self._flush_due = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        with self.handler.lock, contextlib.suppress(OSError, ValueError):  # type: ignore[union-attr]
+            self.handler.stream.flush()
+
+
+# The process's access log (RequestMiddleware writes it; configure_logging sets its way out).
+access_log = AccessLog()

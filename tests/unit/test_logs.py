@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
-from pixforge.logs import HumanFormatter, JsonFormatter, wants_json
+import pytest
+
+from pixforge.logs import HumanFormatter, JsonFormatter, access_log, configure_logging, wants_json
 
 RED, BOLD, RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 
@@ -61,3 +66,89 @@ def test_json_when_asked_or_when_nobody_reads_a_terminal() -> None:
     assert wants_json(None, Terminal()) is False
     assert wants_json(True, Terminal()) is True
     assert wants_json(False, io.StringIO()) is False
+
+
+@pytest.fixture
+def json_logging(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """pixforge's JSON logging on a stderr of its own (a file, buffered as a pipe is); the
+    process's logging is put back after."""
+    written = tmp_path / "stderr"
+    stream = io.TextIOWrapper(open(written, "wb"), encoding="utf-8", line_buffering=True)  # noqa: SIM115
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    monkeypatch.setattr(sys, "stderr", stream)
+    configure_logging("INFO", True)
+    try:
+        yield written
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        access_log.direct = None
+        stream.close()
+
+
+ACCESS = {
+    "method": "GET",
+    "path": f"/openapi/v2/video/result/{RED}1{RESET}",
+    "status": 200,
+    "err_code": 0,
+    "duration_ms": 1.5,
+    "trace_id": "0c1f6a7e-3d3a-4c55-9a61-1f0c3a1f6a7e",
+}
+
+
+def _alone() -> None:
+    """Leave pixforge's handler alone on the root logger (pytest adds its capture handler for
+    each test), as in a served process."""
+    assert access_log.direct is not None
+    logging.getLogger().handlers[:] = [access_log.direct.handler]
+
+
+def _lines(written: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in written.read_bytes().splitlines()]
+
+
+def test_the_access_line_is_the_line_logging_writes(json_logging: Path) -> None:
+    _alone()
+    assert access_log.direct is not None and access_log.direct.serves(access_log.logger)
+    access_log.request(dict(ACCESS))  # straight to the stream
+    record = _record("request", **ACCESS)
+    record.name = "pixforge.access"
+    expected = json.loads(JsonFormatter().format(record))
+    [direct] = _lines(json_logging)
+    assert direct.pop("ts") and expected.pop("ts")
+    assert list(direct) == list(expected) and direct == expected
+    assert direct["path"] == "/openapi/v2/video/result/1"
+
+
+def test_access_lines_of_one_loop_turn_are_flushed_together(json_logging: Path) -> None:
+    _alone()
+
+    async def serve() -> tuple[int, int]:
+        for _ in range(3):
+            access_log.request(dict(ACCESS))
+        before = len(_lines(json_logging))  # still in the stream's buffer
+        await asyncio.sleep(0)
+        return before, len(_lines(json_logging))
+
+    assert asyncio.run(serve()) == (0, 3)
+
+
+def test_another_handler_gets_the_access_record(json_logging: Path) -> None:
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    _alone()
+    extra = Keep()
+    logging.getLogger().addHandler(extra)
+    try:
+        access_log.request(dict(ACCESS))
+    finally:
+        logging.getLogger().removeHandler(extra)
+    assert [record.getMessage() for record in seen] == ["request"]
+    assert seen[0].status == 200  # type: ignore[attr-defined]
+    [line] = _lines(json_logging)  # and pixforge's handler wrote it as any record
+    assert line["logger"] == "pixforge.access" and line["err_code"] == 0

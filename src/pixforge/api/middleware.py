@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixforge.api.envelope import error_response
 from pixforge.domain.errors import InternalError, InvalidParameterError, PixforgeError
-from pixforge.logs import trace_id_var
+from pixforge.logs import access_log, trace_id_var
 from pixforge.metrics import Metrics
 
 log = logging.getLogger("pixforge.access")
@@ -123,16 +123,15 @@ class RequestMiddleware:
             self._children[(path, method, err_code)] = children
         children[0].inc()
         children[1].observe(elapsed_s)
-        log.info(
-            "request",
-            extra={
+        access_log.request(
+            {
                 "method": method,
                 "path": scope.get("path"),
                 "status": status,
                 "err_code": err_code,
                 "duration_ms": round(elapsed_s * 1000, 1),
                 "trace_id": trace_id_var.get() or scope["state"].get("trace_id", ""),
-            },
+            }
         )
 
 
