@@ -170,7 +170,9 @@ class _DirectJsonLines:
         formatter = handler.formatter
         assert isinstance(formatter, JsonFormatter)
         self.formatter = formatter
-        self._flush_due = False
+        # The loop whose turn ends with a flush already scheduled (tests may serve apps from
+        # several loops; a loop that closes with its flush pending must not silence the rest).
+        self._flush_on: asyncio.AbstractEventLoop | None = None
 
     def serves(self, logger: logging.Logger) -> bool:
         """Whether an INFO record of `logger` would reach this handler alone, unfiltered
@@ -200,18 +202,17 @@ class _DirectJsonLines:
                 handler.stream.buffer.write(line)
             except (OSError, ValueError):  # stderr closed or gone: as logging, never raise
                 return
-        if self._flush_due:
-            return
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:
+        except RuntimeError:  # not on an event loop: nothing ends a turn, flush now
             self._flush()
             return
-        self._flush_due = True
-        loop.call_soon(self._flush)
+        if self._flush_on is not loop:
+            self._flush_on = loop
+            loop.call_soon(self._flush)
 
     def _flush(self) -> None:
-        self._flush_due = False
+        self._flush_on = None
         with self.handler.lock, contextlib.suppress(OSError, ValueError):  # type: ignore[union-attr]
             self.handler.stream.flush()
 
