@@ -9,6 +9,7 @@ import logging
 import math
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ from tests.support.sandbox import (
     until_ended,
     video_of,
 )
-from tests.support.server import Account, Api, RunningServer
+from tests.support.server import Account, Api, RunningServer, make_settings, running_server
 from tests.system.test_webhooks import Receiver, receiving, signed
 
 # -- magic tokens: outcomes
@@ -318,6 +319,20 @@ def test_timing_modes(sandbox_server: RunningServer, sandbox_account: Account, s
     assert seeded_times() == first  # the same seed draws the same times in the same order
     admin(sandbox_server, "PUT", f"/sandbox/{account}/timing", {"mode": "instant"})
     assert poll(sapi, video_of(sapi, "a fox"))["Resp"]["status"] == 1
+
+
+def test_the_poll_that_makes_an_outcome_due_answers_it(tmp_path: Path) -> None:
+    """A ticker running all the time must not take a poll-counted outcome from the poll that
+    makes it due (it did: that poll then answered 5 while the ticker rendered)."""
+    settings = make_settings(tmp_path / "data", admin_token=ADMIN_TOKEN, sandbox_tick_s=0.001)
+    with running_server(settings) as server:
+        account = server.create_account(monthly=1000, sandbox=True)
+        api = server.api(account)
+        admin(server, "PUT", f"/sandbox/{account.account_id}/timing", {"mode": "polls", "polls": 2})
+        for n in range(12):
+            video_id = video_of(api, f"a fox #{n}")
+            time.sleep(0.01)  # the ticker looks at the held generation between the polls
+            assert [poll(api, video_id)["Resp"]["status"] for _ in range(2)] == [5, 1], n
 
 
 # -- the journal

@@ -245,7 +245,7 @@ class SandboxService:
                 if poll_fault and watched.polls < directive.times:
                     strike.append(directive)
             if watched.state == "held":
-                self._advance(generation_id)
+                self._advance(generation_id, polled=True)
         for directive in strike:
             self._strike(directive)
 
@@ -281,7 +281,11 @@ class SandboxService:
 
     # -- moving held generations on
 
-    def _advance(self, generation_id: int) -> None:
+    def _advance(self, generation_id: int, *, polled: bool = False) -> None:
+        """Finish a held generation whose outcome is due, or show its progress. An outcome due
+        after a number of polls is finished by the poll that makes it due (`polled`), never by
+        the ticker: that poll answers the outcome (docs/sandbox.md: "done on the 3rd poll"),
+        while a ticker that took it first would still be rendering it."""
         with self.db.read() as conn:
             watched = repo.get_watched(conn, generation_id)
             offset = _offset(conn, watched.account_id) if watched else 0.0
@@ -291,7 +295,7 @@ class SandboxService:
         if outcome is None:
             return
         elapsed = self.clock() + offset - watched.born_at
-        if outcome.due(elapsed, watched.polls):
+        if outcome.due(elapsed, watched.polls) and (polled or outcome.after_polls is None):
             self._finish(watched, outcome)
             return
         progress = outcome.progress_at(elapsed, watched.polls)
