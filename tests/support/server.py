@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -38,6 +39,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def interruptible() -> None:
+    """preexec_fn for a child a test stops with SIGINT (a user's Ctrl-C): the child starts with
+    SIGINT at its default, as a shell starts a foreground command. A suite started in the
+    background (`make test &`) inherits SIGINT ignored, and a Python child that inherits it
+    ignored never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def scrub_env(patch: pytest.MonkeyPatch) -> None:

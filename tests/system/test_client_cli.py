@@ -266,7 +266,7 @@ def test_ctrl_c_while_waiting_leaves_the_video_id_and_how_to_follow_it(tmp_path:
     import signal
     import time
 
-    from tests.support.server import Api
+    from tests.support.server import Api, interruptible
     from tests.system.test_restart import serve
 
     port = free_port()
@@ -283,6 +283,7 @@ def test_ctrl_c_while_waiting_leaves_the_video_id_and_how_to_follow_it(tmp_path:
             stderr=subprocess.PIPE,
             text=True,
             env=clean,
+            preexec_fn=interruptible,
         )
         deadline = time.monotonic() + 60
         while api.balance() == before and time.monotonic() < deadline:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pixforge.testing import PixforgeSandbox, PixforgeServer, pixforge_sandbox, pixforge_server
+from tests.support.server import interruptible
 from tests.system.test_cli import cli
 from tests.system.test_client_cli import pixforge
 
@@ -126,6 +127,7 @@ def test_ctrl_c_in_generate_cancels(pixforge_sandbox: PixforgeSandbox) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=clean,
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + 60
     while not [e for e in box.sandbox.journal() if e.method == "GET"]:
