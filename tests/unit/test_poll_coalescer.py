@@ -38,3 +38,24 @@ def test_every_waiting_poll_gets_the_database_error(in_thread: bool) -> None:
         assert reads == [3, 1]  # the three read together, then the lone one again
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_polls_of_one_pair_share_its_row_and_each_gets_its_own_answer(in_thread: bool) -> None:
+    asked: list[list[tuple[str, int]]] = []
+    counted: list[int] = []
+
+    def read_many(pairs: list[tuple[str, int]]) -> list[str]:
+        asked.append(list(pairs))
+        return [f"{key}:{generation_id}" for key, generation_id in pairs]
+
+    polls = PollCoalescer(read_many, in_thread=in_thread, on_read=counted.append)
+    wanted = [("a", 1), ("b", 2), ("a", 1), ("a", 2), ("b", 2), ("a", 1)]
+
+    async def poll_all() -> list[str]:
+        return list(await asyncio.gather(*(polls.poll(key, n) for key, n in wanted)))
+
+    answers = asyncio.run(asyncio.wait_for(poll_all(), timeout=30))
+    assert answers == [f"{key}:{n}" for key, n in wanted]
+    assert asked == [[("a", 1), ("b", 2), ("a", 2)]]  # one read, each pair once, first-seen order
+    assert counted == [6]  # the metric counts polls answered, not rows read

@@ -3,8 +3,9 @@
 
 Under load many clients' polls arrive together: each would pay a statement of its own — on
 PostgreSQL a round trip. Each poll registers here and waits; one read answers everything
-registered by the time it starts, each poll its own row. Nothing is cached: every poll is
-answered by a read that started after it arrived.
+registered by the time it starts, each poll its own row; polls of the same video with the same
+key share its row (a client's connections, or many clients watching one video). Nothing is
+cached: every poll is answered by a read that started after it arrived.
 
 On SQLite the read is a local call of a few microseconds: it runs on the event loop, in the turn
 after the polls registered. On PostgreSQL it runs in a thread, so the loop goes on serving
@@ -73,16 +74,16 @@ class PollCoalescer(Generic[Read]):
         if not batch:
             self._schedule(loop, queue)
             return
-        asked = [(key_hash, generation_id) for key_hash, generation_id, _ in batch]
+        asked, slots = _distinct(batch)
         if self.on_read is not None:
-            self.on_read(len(asked))
+            self.on_read(len(batch))
         if not self.in_thread:
             try:
                 found = self.read_many(asked)
             except Exception as error:  # each poll answers it (InternalError: unavailable)
                 _fail(batch, error)
             else:
-                _answer(batch, found)
+                _answer(batch, found, slots)
             self._schedule(loop, queue)
             return
         try:
@@ -99,7 +100,7 @@ class PollCoalescer(Generic[Read]):
             elif (error := reading.exception()) is not None:
                 _fail(batch, error)
             else:
-                _answer(batch, reading.result())
+                _answer(batch, reading.result(), slots)
             self._schedule(loop, queue)
 
         reading.add_done_callback(done)
@@ -117,10 +118,27 @@ class _Queue(Generic[Read]):
         self.under_way = 0
 
 
-def _answer(batch: list[tuple[str, int, asyncio.Future[Read]]], found: list[Read]) -> None:
-    for (*_, future), read in zip(batch, found, strict=True):
+def _distinct(
+    batch: list[tuple[str, int, asyncio.Future[Read]]],
+) -> tuple[list[tuple[str, int]], list[int]]:
+    """The distinct (key hash, generation id) pairs to read, and for each poll its pair's
+    place among them."""
+    places: dict[tuple[str, int], int] = {}
+    slots = []
+    for key_hash, generation_id, _ in batch:
+        slots.append(places.setdefault((key_hash, generation_id), len(places)))
+    return list(places), slots
+
+
+def _answer(
+    batch: list[tuple[str, int, asyncio.Future[Read]]], found: list[Read], slots: list[int]
+) -> None:
+    if len(found) != len(set(slots)):  # never expected: fail the polls rather than strand them
+        _fail(batch, RuntimeError(f"read {len(found)} answers for {len(set(slots))} pairs"))
+        return
+    for (*_, future), slot in zip(batch, slots, strict=True):
         if not future.done():
-            future.set_result(read)
+            future.set_result(found[slot])
 
 
 def _fail(batch: list[tuple[str, int, asyncio.Future[Read]]], error: BaseException) -> None:
