@@ -59,21 +59,26 @@ class JsonFormatter(logging.Formatter):
         return f"{self._second_text}.{int((created - second) * 1000):03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = self.entry(record.created, record.levelname, record.name, record.getMessage())
-        for key, value in _extras(record).items():
-            entry[key] = strip_ansi(value) if isinstance(value, str) else value
+        entry = self.entry(
+            record.created, record.levelname, record.name, record.getMessage(), _extras(record)
+        )
         if record.exc_info:
             entry["exc"] = strip_ansi(self.formatException(record.exc_info))
         return self.encode(entry).decode()
 
-    def entry(self, created: float, level: str, logger: str, message: str) -> dict[str, object]:
-        """A line's leading fields; the record's own fields follow them."""
-        return {
+    def entry(
+        self, created: float, level: str, logger: str, message: str, fields: dict[str, object]
+    ) -> dict[str, object]:
+        """A line's fields: the leading ones, then the record's own, free of escape codes."""
+        entry: dict[str, object] = {
             "ts": self._timestamp(created),
             "level": level.lower(),
             "logger": logger,
             "msg": strip_ansi(message),
         }
+        for key, value in fields.items():
+            entry[key] = strip_ansi(value) if isinstance(value, str) else value
+        return entry
 
     @staticmethod
     def encode(entry: dict[str, object]) -> bytes:
@@ -192,9 +197,7 @@ class _DirectJsonLines:
         )
 
     def write(self, logger: str, message: str, fields: dict[str, object]) -> None:
-        entry = self.formatter.entry(time.time(), "INFO", logger, message)
-        for key, value in fields.items():
-            entry[key] = strip_ansi(value) if isinstance(value, str) else value
+        entry = self.formatter.entry(time.time(), "INFO", logger, message, fields)
         line = self.formatter.encode(entry) + b"\n"
         handler = self.handler
         with handler.lock:  # type: ignore[union-attr]

@@ -133,8 +133,9 @@ def _distinct(
 def _answer(
     batch: list[tuple[str, int, asyncio.Future[Read]]], found: list[Read], slots: list[int]
 ) -> None:
-    if len(found) != len(set(slots)):  # never expected: fail the polls rather than strand them
-        _fail(batch, RuntimeError(f"read {len(found)} answers for {len(set(slots))} pairs"))
+    pairs = len(set(slots))
+    if len(found) != pairs:  # never expected: fail the polls rather than strand them
+        _fail(batch, RuntimeError(f"read {len(found)} answers for {pairs} pairs"))
         return
     for (*_, future), slot in zip(batch, slots, strict=True):
         if not future.done():
